@@ -1,0 +1,69 @@
+import type { SipError } from '../errors.ts';
+import type { SipRequest, SipResponse } from '../message/message.ts';
+import type { Source, Target } from '../transport/types.ts';
+
+/** RFC 3261 timer values in ms (17.1.1.1, table 4). */
+export interface TimerValues {
+  T1: number;
+  T2: number;
+  T4: number;
+}
+
+export const DEFAULT_TIMERS: TimerValues = { T1: 500, T2: 4000, T4: 5000 };
+
+/**
+ * What the transaction layer needs from the transport layer below it. The transport layer
+ * fills the top Via's sent-by (transport, host, port) of requests and routes responses by
+ * their top Via (RFC 3261 18.2.2) using the source the request came from.
+ */
+export interface MessageSender {
+  sendRequest(req: SipRequest, target: Target): Promise<void>;
+  sendResponse(res: SipResponse, source: Source): Promise<void>;
+  /** Whether the protocol is reliable (no retransmission timers A, E, G; zero-length D, I, J, K). */
+  isReliable(protocol: Target['protocol']): boolean;
+}
+
+/** The transaction user of a client transaction (the UAC core or a dialog). */
+export interface ClientTransactionUser {
+  /** Every response that the state machine passes up: provisionals, the final, 2xx retransmissions (RFC 6026). */
+  onResponse(res: SipResponse): void;
+  /** Timer B / F fired (the TU treats it as a 408, RFC 3261 8.1.3.1), or the transport failed. */
+  onError(err: SipError): void;
+  /** The transaction reached Terminated. */
+  onTerminated?(): void;
+}
+
+export type InviteClientState = 'calling' | 'proceeding' | 'accepted' | 'completed' | 'terminated';
+export type NonInviteClientState = 'trying' | 'proceeding' | 'completed' | 'terminated';
+export type InviteServerState = 'proceeding' | 'accepted' | 'completed' | 'confirmed' | 'terminated';
+export type NonInviteServerState = 'trying' | 'proceeding' | 'completed' | 'terminated';
+
+export interface ClientTransaction {
+  readonly id: string;
+  readonly request: SipRequest;
+  readonly target: Target;
+  readonly state: InviteClientState | NonInviteClientState;
+}
+
+export interface ServerTransaction {
+  readonly id: string;
+  readonly request: SipRequest;
+  readonly source: Source;
+  readonly state: InviteServerState | NonInviteServerState;
+  /** Sends a response through the state machine (retransmitted/absorbed as 17.2 says). */
+  respond(res: SipResponse): void;
+  /** Subscribes to the end of the transaction. */
+  onTerminated(handler: () => void): void;
+}
+
+/** Handlers the UA core installs on the transaction layer. */
+export interface TransactionCore {
+  /** A request that created a new server transaction (not retransmissions, not ACK, not a matched CANCEL). */
+  onRequest(req: SipRequest, tx: ServerTransaction): void;
+  /** An ACK that matches no server transaction: the ACK for a 2xx, for the dialog layer (RFC 3261 17.2.3, RFC 6026). */
+  onAck(ack: SipRequest, source: Source): void;
+  /** A CANCEL matched an INVITE server transaction that has no final response yet (RFC 3261 9.2). */
+  onCancel?(cancel: SipRequest, invite: ServerTransaction): void;
+  /** A response matching no client transaction: 2xx retransmissions after the transaction ended go to the UAC core (RFC 3261 17.1.1.2). */
+  onStrayResponse(res: SipResponse, source: Source): void;
+}
