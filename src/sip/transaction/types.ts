@@ -67,3 +67,30 @@ export interface TransactionCore {
   /** A response matching no client transaction: 2xx retransmissions after the transaction ended go to the UAC core (RFC 3261 17.1.1.2). */
   onStrayResponse(res: SipResponse, source: Source): void;
 }
+
+/**
+ * The transaction layer as the UA core and the dialog layer use it. The class that
+ * implements it is `TransactionLayer` in `transaction-layer.ts`.
+ */
+export interface TransactionLayerApi {
+  /** Installs the UA core that receives new requests, 2xx ACKs, CANCELs and stray responses. */
+  setCore(core: TransactionCore): void;
+  /**
+   * Starts a client transaction for `req` (INVITE, or any non-INVITE but ACK). When the request
+   * has no Via, pushes one with an empty host, `rport` and a fresh `z9hG4bK` branch (the
+   * transport layer fills the sent-by); a request that already has a top Via with a branch
+   * (CANCEL, RFC 3261 9.1) keeps it.
+   */
+  sendRequest(req: SipRequest, target: Target, user: ClientTransactionUser): ClientTransaction;
+  /** Sends a request outside any transaction: the ACK for a 2xx (RFC 3261 13.2.2.4). Adds a Via as above when missing. */
+  sendStateless(req: SipRequest, target: Target): Promise<void>;
+  /** Sends a response outside any transaction: 2xx retransmissions by the UAS core (13.3.1.4). */
+  sendResponseStateless(res: SipResponse, source: Source): Promise<void>;
+  /** Entry points called by the transport layer for every parsed message. */
+  receiveRequest(req: SipRequest, source: Source): void;
+  receiveResponse(res: SipResponse, source: Source): void;
+  /** Number of live transactions: tests assert it returns to 0. */
+  readonly size: number;
+  /** Cancels every timer and drops every transaction. */
+  close(): void;
+}
