@@ -1,0 +1,110 @@
+import { readFileSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+const listenSchema = z
+  .string()
+  .regex(
+    /^(udp|tcp|tls|ws|wss):(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/,
+    'expected PROTOCOL:HOST:PORT, e.g. udp:0.0.0.0:5060',
+  );
+
+const hostPortSchema = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, 'expected HOST:PORT');
+
+const portRangeSchema = z
+  .string()
+  .regex(/^\d{1,5}-\d{1,5}$/, 'expected LOW-HIGH')
+  .refine((s) => {
+    const [lo, hi] = s.split('-').map(Number);
+    return lo > 0 && hi < 65536 && lo <= hi;
+  }, 'LOW must be <= HIGH, both within 1-65535');
+
+/** The configuration file (YAML) and the environment variables of the design's contract table. */
+export const configSchema = z.object({
+  sipListen: z.array(listenSchema).min(1),
+  publicHost: z.string().min(1),
+  httpListen: hostPortSchema,
+  publicUrl: z.string().url(),
+  rtpPorts: portRangeSchema,
+  answerUrl: z.string().url().optional(),
+  hangupUrl: z.string().url().optional(),
+  authId: z.string().min(1).optional(),
+  authToken: z.string().min(1).optional(),
+  outboundProxy: z.string().optional(),
+  redisUrl: z.string().optional(),
+  dataDir: z.string().min(1),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+const ENV: Record<string, keyof Config> = {
+  PATCHBAY_SIP_LISTEN: 'sipListen',
+  PATCHBAY_PUBLIC_HOST: 'publicHost',
+  PATCHBAY_HTTP_LISTEN: 'httpListen',
+  PATCHBAY_PUBLIC_URL: 'publicUrl',
+  PATCHBAY_RTP_PORTS: 'rtpPorts',
+  PATCHBAY_ANSWER_URL: 'answerUrl',
+  PATCHBAY_HANGUP_URL: 'hangupUrl',
+  PATCHBAY_AUTH_ID: 'authId',
+  PATCHBAY_AUTH_TOKEN: 'authToken',
+  PATCHBAY_OUTBOUND_PROXY: 'outboundProxy',
+  PATCHBAY_REDIS_URL: 'redisUrl',
+  PATCHBAY_DATA_DIR: 'dataDir',
+  PATCHBAY_LOG_LEVEL: 'logLevel',
+};
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** First non-loopback IPv4 address of the machine, else 127.0.0.1. */
+export function defaultPublicHost(): string {
+  for (const addrs of Object.values(networkInterfaces())) {
+    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return '127.0.0.1';
+}
+
+/**
+ * Loads the configuration: defaults, then the YAML file (keys as in `Config`, or the
+ * environment names), then environment variables, which win. Throws ConfigError naming
+ * every bad field.
+ */
+export function loadConfig(opts: { file?: string; env?: NodeJS.ProcessEnv } = {}): Config {
+  const env = opts.env ?? process.env;
+  const raw: Record<string, unknown> = {
+    sipListen: 'udp:0.0.0.0:5060,tcp:0.0.0.0:5060',
+    httpListen: '127.0.0.1:8080',
+    rtpPorts: '20000-29999',
+    dataDir: './data',
+    logLevel: 'info',
+  };
+  if (opts.file) {
+    let doc: unknown;
+    try {
+      doc = parseYaml(readFileSync(opts.file, 'utf8'));
+    } catch (err) {
+      throw new ConfigError(`${opts.file}: ${(err as Error).message}`);
+    }
+    if (doc !== null && typeof doc === 'object') {
+      for (const [k, v] of Object.entries(doc)) raw[ENV[k] ?? k] = v;
+    } else if (doc !== null && doc !== undefined) {
+      throw new ConfigError(`${opts.file}: expected a mapping of settings`);
+    }
+  }
+  for (const [name, key] of Object.entries(ENV)) {
+    const v = env[name];
+    if (v !== undefined && v !== '') raw[key] = v;
+  }
+  if (typeof raw.sipListen === 'string') raw.sipListen = raw.sipListen.split(',').map((s) => s.trim());
+  raw.publicHost ??= defaultPublicHost();
+  raw.publicUrl ??= `http://${raw.httpListen}`;
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`);
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  return parsed.data;
+}
