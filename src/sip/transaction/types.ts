@@ -52,8 +52,12 @@ export interface ServerTransaction {
   readonly state: InviteServerState | NonInviteServerState;
   /** Sends a response through the state machine (retransmitted/absorbed as 17.2 says). */
   respond(res: SipResponse): void;
-  /** Subscribes to the end of the transaction. */
-  onTerminated(handler: () => void): void;
+  /**
+   * Subscribes to the end of the transaction. `err` says why it failed when it did: TIMEOUT
+   * (timer H, no ACK), TRANSPORT (17.2.4), TERMINATED (the layer closed before a final
+   * response). A handler added after the end runs at once.
+   */
+  onTerminated(handler: (err?: SipError) => void): void;
 }
 
 /** Handlers the UA core installs on the transaction layer. */

@@ -1,0 +1,72 @@
+import type { SipError } from '../errors.ts';
+import type { SipRequest, SipResponse } from '../message/message.ts';
+import type { Source } from '../transport/types.ts';
+import { BaseTransaction, type TransactionContext } from './base-transaction.ts';
+import type { InviteServerState, NonInviteServerState, ServerTransaction } from './types.ts';
+
+type EndHandler = (err?: SipError) => void;
+
+/** What the INVITE and non-INVITE server transactions share: the request, the last response, the end handlers. */
+export abstract class ServerTransactionBase extends BaseTransaction implements ServerTransaction {
+  readonly request: SipRequest;
+  readonly source: Source;
+  /** The most recent response sent: what a request retransmission gets again (17.2.1, 17.2.2). */
+  protected last?: SipResponse;
+  private handlers?: EndHandler[];
+  private endError?: SipError;
+  private ended = false;
+
+  constructor(ctx: TransactionContext, id: string, request: SipRequest, source: Source) {
+    super(ctx, id, source.protocol);
+    this.request = request;
+    this.source = source;
+  }
+
+  abstract override readonly state: InviteServerState | NonInviteServerState;
+
+  abstract respond(res: SipResponse): void;
+
+  /** Input: a retransmission of the request that created the transaction. */
+  abstract receiveRequest(req: SipRequest): void;
+
+  /** The most recent response sent through the transaction, if any. */
+  get lastResponse(): SipResponse | undefined {
+    return this.last;
+  }
+
+  /** The To tag of the most recent response sent (a 100 Trying has none, 8.2.6.2). */
+  get toTag(): string | undefined {
+    return this.last?.to.tag;
+  }
+
+  onTerminated(handler: EndHandler): void {
+    if (this.ended) {
+      this.runHandler(handler);
+      return;
+    }
+    if (this.handlers) this.handlers.push(handler);
+    else this.handlers = [handler];
+  }
+
+  /** Sends the most recent response again. */
+  protected resend(): void {
+    if (this.last) this.sendResponse(this.last, this.source);
+  }
+
+  /** Call once the machine is in Terminated: tells the TU, with the failure if there was one. */
+  protected finish(err: SipError | undefined): void {
+    this.ended = true;
+    this.endError = err;
+    const handlers = this.handlers;
+    this.handlers = undefined;
+    if (handlers) for (const h of handlers) this.runHandler(h);
+  }
+
+  private runHandler(handler: EndHandler): void {
+    try {
+      handler(this.endError);
+    } catch (e) {
+      this.userThrew(e);
+    }
+  }
+}
