@@ -15,9 +15,6 @@ export interface TransactionContext {
   release(tx: BaseTransaction): void;
 }
 
-/** Timer D for unreliable transports: at least 32 s (17.1.1.2), and never shorter than the peer's timer H. */
-export const TIMER_D_MIN = 32_000;
-
 /**
  * What the four state machines share: the context, the reliability of the transport, sends
  * whose failures come back as a transport-error input, and guarded calls into the TU.

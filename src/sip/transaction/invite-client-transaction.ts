@@ -2,7 +2,7 @@ import type { TimerHandle } from '../../util/clock.ts';
 import { SipError } from '../errors.ts';
 import type { SipRequest, SipResponse } from '../message/message.ts';
 import type { Target } from '../transport/types.ts';
-import { BaseTransaction, cancelTimer, TIMER_D_MIN, type TransactionContext } from './base-transaction.ts';
+import { BaseTransaction, cancelTimer, type TransactionContext } from './base-transaction.ts';
 import { createNon2xxAck } from './non-2xx-ack.ts';
 import type { ClientTransaction, ClientTransactionUser, InviteClientState } from './types.ts';
 
@@ -157,7 +157,7 @@ export class InviteClientTransaction extends BaseTransaction implements ClientTr
       case 'completed':
         if (this.ack) this.sendRequest(this.ack, this.target);
         if (!this.reliable) {
-          const d = Math.max(TIMER_D_MIN, 64 * this.ctx.timers.T1);
+          const d = Math.max(this.ctx.timers.D, 64 * this.ctx.timers.T1);
           this.timerD = this.setTimer(d, () => this.onTimerD());
         }
         break;

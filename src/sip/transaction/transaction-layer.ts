@@ -54,6 +54,7 @@ export class TransactionLayer implements TransactionLayerApi {
         T1: opts.timers?.T1 ?? DEFAULT_TIMERS.T1,
         T2: opts.timers?.T2 ?? DEFAULT_TIMERS.T2,
         T4: opts.timers?.T4 ?? DEFAULT_TIMERS.T4,
+        D: opts.timers?.D ?? DEFAULT_TIMERS.D,
       },
       logger: this.logger,
       release: (tx) => this.release(tx),

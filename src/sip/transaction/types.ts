@@ -7,9 +7,11 @@ export interface TimerValues {
   T1: number;
   T2: number;
   T4: number;
+  /** Timer D over unreliable transports: "at least 32 s" (17.1.1.2), the larger of this and 64*T1. */
+  D: number;
 }
 
-export const DEFAULT_TIMERS: TimerValues = { T1: 500, T2: 4000, T4: 5000 };
+export const DEFAULT_TIMERS: TimerValues = { T1: 500, T2: 4000, T4: 5000, D: 32_000 };
 
 /**
  * What the transaction layer needs from the transport layer below it. The transport layer

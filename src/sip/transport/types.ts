@@ -1,3 +1,5 @@
+import type { SipError } from '../errors.ts';
+
 /**
  * The contract between transports (UDP, TCP, later TLS and WebSocket) and the layers above.
  * A transport moves whole SIP messages as bytes; it never parses beyond framing.
@@ -39,4 +41,28 @@ export interface Transport {
   onMessage(handler: (data: Buffer, source: Source) => void): void;
   /** Closes sockets and connections; idempotent. */
   close(): Promise<void>;
+}
+
+/**
+ * What a stream transport reports when a connection's bytes cannot be framed (RFC 3261
+ * 18.3): the error (its `status` is what to answer), the header section when it was
+ * complete, and the source. The connection closes once the returned promise settles, so
+ * that a 400 written meanwhile still goes out (RFC 4475 3.3.9).
+ */
+export type StreamErrorHandler = (
+  err: SipError,
+  head: Buffer | undefined,
+  source: Source,
+) => Promise<void> | void;
+
+/** Optional capabilities of connection-oriented transports (TCP, TLS, WebSocket). */
+export interface StreamTransport extends Transport {
+  /** Installs the receiver of framing errors. */
+  onStreamError(handler: StreamErrorHandler): void;
+  /** Whether the connection of that id is still open (RFC 3261 18.2.2). */
+  hasConnection(connectionId: string): boolean;
+}
+
+export function isStreamTransport(t: Transport): t is StreamTransport {
+  return typeof (t as Partial<StreamTransport>).onStreamError === 'function';
 }

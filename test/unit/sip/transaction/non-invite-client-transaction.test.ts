@@ -91,7 +91,7 @@ describe('non-INVITE client transaction (RFC 3261 17.1.2)', () => {
 
   test('timer E is capped by a configured T2', () => {
     const h = harness();
-    const ctx = { ...h.ctx, timers: { T1: 500, T2: 800, T4: 5000 } };
+    const ctx = { ...h.ctx, timers: { T1: 500, T2: 800, T4: 5000, D: 32_000 } };
     const tx = new NonInviteClientTransaction(
       ctx,
       'nict',
