@@ -1,5 +1,5 @@
 /** RFC 3261 7.3.3 compact forms, plus those of later RFCs (o: Event, r: Refer-To, b: Referred-By, u: Allow-Events, x: Session-Expires, y: Identity). */
-const COMPACT: Record<string, string> = {
+export const COMPACT_FORMS: Readonly<Record<string, string>> = {
   i: 'Call-ID',
   m: 'Contact',
   f: 'From',
@@ -18,8 +18,8 @@ const COMPACT: Record<string, string> = {
   y: 'Identity',
 };
 
-const CANONICAL: Record<string, string> = {};
-for (const name of [
+/** Header names with a canonical spelling (others keep the spelling they came with). */
+export const KNOWN_HEADER_NAMES: readonly string[] = [
   'Accept',
   'Accept-Encoding',
   'Accept-Language',
@@ -76,15 +76,16 @@ for (const name of [
   'Via',
   'Warning',
   'WWW-Authenticate',
-]) {
-  CANONICAL[name.toLowerCase()] = name;
-}
+];
+
+const CANONICAL: Record<string, string> = {};
+for (const name of KNOWN_HEADER_NAMES) CANONICAL[name.toLowerCase()] = name;
 
 /** The canonical spelling of a header name: compact forms expanded, known names re-cased. */
 export function canonicalName(name: string): string {
   const lower = name.toLowerCase();
   if (lower.length === 1) {
-    const full = COMPACT[lower];
+    const full = COMPACT_FORMS[lower];
     if (full) return full;
   }
   const known = CANONICAL[lower];

@@ -1,6 +1,7 @@
 import { canonicalName, NO_COMMA_SPLIT } from './header-names.ts';
 import type { NameAddr } from './name-addr.ts';
 import type { Uri } from './uri.ts';
+import { parseUri } from './uri-parser.ts';
 import type { Via } from './via.ts';
 
 export interface CSeq {
@@ -133,7 +134,7 @@ export abstract class SipMessage {
 
   protected abstract startLine(): string;
 
-  /** Serializes in header order, with a Content-Length computed from the body. */
+  /** Serializes in header order, with a Content-Length computed from the body (RFC 3261 18.3). */
   toBuffer(): Buffer {
     let head = `${this.startLine()}\r\n`;
     const written = new Set<string>();
@@ -149,13 +150,18 @@ export abstract class SipMessage {
       const lower = canon.toLowerCase();
       if (!present.has(lower)) emitTyped(lower, canon);
     }
+    // Content-Length goes where the message had it (a parsed message keeps its order), else last.
+    let lengthWritten = false;
     for (const h of this.headers) {
       const lower = h.name.toLowerCase();
-      if (lower === 'content-length') continue;
-      if (EAGER.has(lower)) emitTyped(lower, canonicalName(h.name));
-      else head += `${h.name}: ${h.value}\r\n`;
+      if (lower === 'content-length') {
+        if (!lengthWritten) head += `Content-Length: ${this.body.length}\r\n`;
+        lengthWritten = true;
+      } else if (EAGER.has(lower)) emitTyped(lower, canonicalName(h.name));
+      else head += `${h.name}: ${oneLine(h.value)}\r\n`;
     }
-    head += `Content-Length: ${this.body.length}\r\n\r\n`;
+    if (!lengthWritten) head += `Content-Length: ${this.body.length}\r\n`;
+    head += '\r\n';
     const headBuf = Buffer.from(head, 'utf8');
     return this.body.length ? Buffer.concat([headBuf, this.body]) : headBuf;
   }
@@ -196,12 +202,36 @@ export abstract class SipMessage {
 
 export class SipRequest extends SipMessage {
   method: string;
-  uri: Uri;
+  private _uri: Uri | undefined;
+  private _uriText: string | undefined;
 
   constructor(method: string, uri: Uri) {
     super();
     this.method = method;
-    this.uri = uri;
+    this._uri = uri;
+    this._uriText = undefined;
+  }
+
+  /** @internal For the parser: `uriText` is a Request-URI that parseUri() accepts. */
+  static fromText(method: string, uriText: string): SipRequest {
+    const req = new SipRequest(method, undefined as unknown as Uri);
+    req._uriText = uriText;
+    return req;
+  }
+
+  /** The Request-URI; a parsed request parses it on first use (it was validated already). */
+  get uri(): Uri {
+    let uri = this._uri;
+    if (uri === undefined) {
+      uri = this._uri = parseUri(this._uriText as string);
+      this._uriText = undefined;
+    }
+    return uri;
+  }
+
+  set uri(value: Uri) {
+    this._uri = value;
+    this._uriText = undefined;
   }
 
   isRequest(): this is SipRequest {
@@ -209,7 +239,7 @@ export class SipRequest extends SipMessage {
   }
 
   protected startLine(): string {
-    return `${this.method} ${this.uri.toString()} ${this.version}`;
+    return `${this.method} ${this._uriText ?? (this._uri as Uri).toString()} ${this.version}`;
   }
 }
 
@@ -228,8 +258,16 @@ export class SipResponse extends SipMessage {
   }
 
   protected startLine(): string {
-    return `${this.version} ${this.status} ${this.reason}`;
+    return `${this.version} ${this.status} ${oneLine(this.reason)}`;
   }
+}
+
+/**
+ * A raw value as one header line: a CR or LF in it (a bare one from a peer, or one an
+ * application put there) becomes SP, so that it can never start a new header line.
+ */
+function oneLine(value: string): string {
+  return value.indexOf('\r') < 0 && value.indexOf('\n') < 0 ? value : value.replace(/[\r\n]+/g, ' ');
 }
 
 function assertRaw(name: string): void {

@@ -13,7 +13,7 @@ export class Via {
 
   constructor(init: { transport: string; host: string; port?: number; params?: Params; protocol?: string }) {
     this.protocol = init.protocol ?? 'SIP/2.0';
-    this.transport = init.transport.toUpperCase();
+    this.transport = upperTransport(init.transport);
     this.host = init.host;
     this.port = init.port;
     this.params = init.params ?? new Map();
@@ -67,6 +67,10 @@ export class Via {
     const hp = this.port === undefined ? h : `${h}:${this.port}`;
     return `${this.protocol}/${this.transport} ${hp}${formatParams(this.params)}`;
   }
+}
+
+function upperTransport(t: string): string {
+  return t === 'UDP' || t === 'TCP' || t === 'TLS' || t === 'WS' || t === 'WSS' ? t : t.toUpperCase();
 }
 
 export function defaultPort(transport: string): number {

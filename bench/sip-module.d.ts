@@ -1,0 +1,8 @@
+// The `sip` npm package (a devDependency used only by bench/sip-parse.ts) ships no types.
+declare module 'sip' {
+  const sip: {
+    /** Parses one message from a string; undefined when it cannot. */
+    parse(data: string): unknown;
+  };
+  export default sip;
+}

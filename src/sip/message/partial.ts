@@ -1,0 +1,104 @@
+import { canonicalName } from './header-names.ts';
+import { type CSeq, SipRequest } from './message.ts';
+import { NameAddr } from './name-addr.ts';
+import { singleNameAddrAt } from './name-addr-parser.ts';
+import { callIdAt, cseqAt } from './scalar-parsers.ts';
+import { allOf, skipWs, TOKEN, trimEnd } from './scanner.ts';
+import { Uri } from './uri.ts';
+import { parseUri, parseUriAt } from './uri-parser.ts';
+import type { Via } from './via.ts';
+import { viaListAt } from './via-parser.ts';
+
+/**
+ * Salvages what a 400 (or 505, 513 ...) response needs from a request that failed to parse
+ * (RFC 3261 8.2.6.2 copies Via, From, To, Call-ID and CSeq; 18.2.2 routes by the Via).
+ * Tolerant and slow: it only runs for defective requests. Returns undefined unless every
+ * Via value and the first From, To, Call-ID and CSeq parse, so no response goes to a
+ * guessed address. The Request-URI is a placeholder when it was the defect.
+ */
+export function recoverPartial(text: string): SipRequest | undefined {
+  const end = text.indexOf('\r\n\r\n');
+  const head = end < 0 ? text : text.slice(0, end);
+  const fields = head.split(/\r?\n(?![ \t])/);
+  const vias: Via[] = [];
+  let from: NameAddr | undefined;
+  let to: NameAddr | undefined;
+  let callId: string | undefined;
+  let cseq: CSeq | undefined;
+  for (let n = 1; n < fields.length; n++) {
+    const line = fields[n].replace(/[ \t]*\r?\n[ \t]+/g, ' ');
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    const name = canonicalName(line.slice(0, trimEnd(line, 0, colon))).toLowerCase();
+    const vs = skipWs(line, colon + 1, line.length);
+    const ve = trimEnd(line, vs, line.length);
+    try {
+      if (name === 'via') viaListAt(line, vs, ve, vias);
+      else if (name === 'from' && !from) from = lenientNameAddr(line, vs, ve, 'From');
+      else if (name === 'to' && !to) to = lenientNameAddr(line, vs, ve, 'To');
+      else if (name === 'call-id' && callId === undefined) callId = callIdAt(line, vs, ve);
+      else if (name === 'cseq' && !cseq) cseq = cseqAt(line, vs, ve);
+    } catch {
+      if (name === 'via') return undefined;
+    }
+  }
+  if (vias.length === 0 || !from || !to || callId === undefined || !cseq) return undefined;
+  const start = fields[0];
+  const sp1 = start.indexOf(' ');
+  const word = sp1 > 0 ? start.slice(0, sp1) : '';
+  const req = new SipRequest(allOf(word, 0, word.length, TOKEN) ? word : cseq.method, requestUri(start, sp1));
+  req.via = vias;
+  req.from = from;
+  req.to = to;
+  req.callId = callId;
+  req.cseq = cseq;
+  return req;
+}
+
+/**
+ * From or To as well as it goes: strictly, else the URI between '<' and '>' (trimmed), the
+ * text before it as display name and the tag, enough for a response that the client's
+ * transaction still matches (RFC 3261 17.1.3 matches on Via branch and CSeq method).
+ */
+function lenientNameAddr(line: string, vs: number, ve: number, what: string): NameAddr | undefined {
+  try {
+    return singleNameAddrAt(line, vs, ve, what);
+  } catch {
+    // fall through to the lenient reading
+  }
+  const v = line.slice(vs, ve);
+  const lt = v.lastIndexOf('<');
+  const gt = v.indexOf('>', lt + 1);
+  let uri: Uri;
+  let displayName: string | undefined;
+  let rest: string;
+  try {
+    if (lt >= 0 && gt > lt) {
+      uri = parseUri(v.slice(lt + 1, gt));
+      displayName = v.slice(0, lt).replace(/^\s*"?|"?\s*$/g, '') || undefined;
+      rest = v.slice(gt + 1);
+    } else {
+      const semi = v.indexOf(';');
+      uri = parseUri(semi < 0 ? v : v.slice(0, semi));
+      rest = semi < 0 ? '' : v.slice(semi);
+    }
+  } catch {
+    return undefined;
+  }
+  const na = new NameAddr(uri, { displayName });
+  const tag = /;\s*tag\s*=\s*([A-Za-z0-9.!%*_+`'~-]+)/i.exec(rest);
+  if (tag) na.tag = tag[1];
+  return na;
+}
+
+function requestUri(start: string, sp1: number): Uri {
+  const sp2 = start.lastIndexOf(' ');
+  if (sp1 > 0 && sp2 > sp1 + 1) {
+    try {
+      return parseUriAt(start, sp1 + 1, sp2, 'Request-URI');
+    } catch {
+      // the Request-URI was the defect
+    }
+  }
+  return new Uri({ scheme: 'sip' });
+}
