@@ -101,7 +101,8 @@ async function waitForPort(port: number, transport: 'udp' | 'tcp', v6: boolean):
   const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')} `;
   for (let i = 0; i < 200; i++) {
     const table = readFileSync(file, 'utf8').split('\n').slice(1);
-    if (table.some((line) => line.split(/\s+/)[2]?.endsWith(hex.trim()))) return;
+    // trim(): from slot 10000 on, a row has no leading blank and [2] would be rem_address.
+    if (table.some((line) => line.trim().split(/\s+/)[1]?.endsWith(hex.trim()))) return;
     await new Promise((r) => setTimeout(r, 25));
   }
   throw new Error(`SIPp did not bind ${transport} port ${port}`);
