@@ -62,7 +62,8 @@ export class NameAddr {
   }
 
   clone(): NameAddr {
-    if (this._uriText !== undefined) return NameAddr.fromText(this._uriText, this.displayName, cloneParams(this.params));
+    if (this._uriText !== undefined)
+      return NameAddr.fromText(this._uriText, this.displayName, cloneParams(this.params));
     return new NameAddr(this.uri.clone(), {
       displayName: this.displayName,
       params: cloneParams(this.params),

@@ -31,7 +31,7 @@ export interface ParseOptions {
 
 const CRLFCRLF = Buffer.from('\r\n\r\n', 'latin1');
 const EMPTY = Buffer.alloc(0);
-/** Up to this size a message is decoded in one go and searched as a string. */
+/** Up to this size an ASCII message is decoded in one go, body included. */
 const ONE_PASS_BYTES = 4096;
 
 /**

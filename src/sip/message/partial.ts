@@ -2,7 +2,7 @@ import { canonicalName } from './header-names.ts';
 import { type CSeq, SipRequest } from './message.ts';
 import { NameAddr } from './name-addr.ts';
 import { singleNameAddrAt } from './name-addr-parser.ts';
-import { callIdAt, cseqAt } from './scalar-parsers.ts';
+import { callIdAt, cseqAt, MAX_CSEQ } from './scalar-parsers.ts';
 import { allOf, skipWs, TOKEN, trimEnd } from './scanner.ts';
 import { Uri } from './uri.ts';
 import { parseUri, parseUriAt } from './uri-parser.ts';
@@ -12,9 +12,10 @@ import { viaListAt } from './via-parser.ts';
 /**
  * Salvages what a 400 (or 505, 513 ...) response needs from a request that failed to parse
  * (RFC 3261 8.2.6.2 copies Via, From, To, Call-ID and CSeq; 18.2.2 routes by the Via).
- * Tolerant and slow: it only runs for defective requests. Returns undefined unless every
- * Via value and the first From, To, Call-ID and CSeq parse, so no response goes to a
- * guessed address. The Request-URI is a placeholder when it was the defect.
+ * Tolerant and slow: it only runs for defective requests. Every Via value must parse, so
+ * that no response goes to a guessed address; From, To and CSeq are read leniently when
+ * they were the defect; undefined when any of the five is still missing. The Request-URI
+ * is a placeholder when it was the defect.
  */
 export function recoverPartial(text: string): SipRequest | undefined {
   const end = text.indexOf('\r\n\r\n');
@@ -37,7 +38,7 @@ export function recoverPartial(text: string): SipRequest | undefined {
       else if (name === 'from' && !from) from = lenientNameAddr(line, vs, ve, 'From');
       else if (name === 'to' && !to) to = lenientNameAddr(line, vs, ve, 'To');
       else if (name === 'call-id' && callId === undefined) callId = callIdAt(line, vs, ve);
-      else if (name === 'cseq' && !cseq) cseq = cseqAt(line, vs, ve);
+      else if (name === 'cseq' && !cseq) cseq = lenientCSeq(line, vs, ve);
     } catch {
       if (name === 'via') return undefined;
     }
@@ -89,6 +90,20 @@ function lenientNameAddr(line: string, vs: number, ve: number, what: string): Na
   const tag = /;\s*tag\s*=\s*([A-Za-z0-9.!%*_+`'~-]+)/i.exec(rest);
   if (tag) na.tag = tag[1];
   return na;
+}
+
+/**
+ * CSeq as well as it goes: strictly, else a number out of range (RFC 4475 3.1.2.4) is
+ * clamped to the largest legal one, so that the 400 still reaches the client's transaction
+ * (matched on branch and method, RFC 3261 17.1.3).
+ */
+function lenientCSeq(line: string, vs: number, ve: number): CSeq | undefined {
+  try {
+    return cseqAt(line, vs, ve);
+  } catch {
+    const m = /^(\d+)[ \t]+([A-Za-z0-9.!%*_+`'~-]+)$/.exec(line.slice(vs, ve));
+    return m ? { seq: Math.min(Number(m[1]), MAX_CSEQ), method: m[2] } : undefined;
+  }
 }
 
 function requestUri(start: string, sp1: number): Uri {

@@ -4,7 +4,7 @@ import { MessageParseError } from './parse-error.ts';
 import { digits, skipWs, spanOf, TOKEN, trimEnd } from './scanner.ts';
 
 /** RFC 3261 8.1.1.5: the CSeq number is less than 2^31. */
-const MAX_CSEQ = 2 ** 31 - 1;
+export const MAX_CSEQ = 2 ** 31 - 1;
 /** RFC 3261 25.1 delta-seconds (Expires, Contact expires): up to 2^32-1 (20.19). */
 const MAX_DELTA_SECONDS = 2 ** 32 - 1;
 

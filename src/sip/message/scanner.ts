@@ -36,10 +36,6 @@ mark(MARK + '%' + ';/?:@&=+$,[]#', URIC);
 for (let c = 0; c < 256; c++) if (TABLE[c] & TOKEN) TABLE[c] |= GVALUE;
 mark(':[]', GVALUE);
 
-export function is(c: number, flags: number): boolean {
-  return c < 256 && (TABLE[c] & flags) !== 0;
-}
-
 /** Whether every character of s[start, end) is in the class; false for an empty range. */
 export function allOf(s: string, start: number, end: number, flags: number): boolean {
   if (start >= end) return false;

@@ -113,7 +113,8 @@ function sipUri(s: string, scheme: string, i: number, end: number, what: string,
         break;
       }
     }
-    if (rb < 0 || !isIPv6(s, i + 1, rb)) throw new MessageParseError(`invalid IPv6 reference in ${label(what)}`);
+    if (rb < 0 || !isIPv6(s, i + 1, rb))
+      throw new MessageParseError(`invalid IPv6 reference in ${label(what)}`);
     if (build) host = s.slice(i + 1, rb);
     i = rb + 1;
   } else {
@@ -187,7 +188,13 @@ function uriParam(s: string, i: number, end: number, params: Params | null, what
 }
 
 /** One header of the URI after its '?' or '&': hname "=" hvalue, kept escaped. */
-function uriHeader(s: string, i: number, end: number, headers: Map<string, string> | null, what: string): number {
+function uriHeader(
+  s: string,
+  i: number,
+  end: number,
+  headers: Map<string, string> | null,
+  what: string,
+): number {
   const ne = spanOf(s, i, end, HNV);
   if (ne === i || ne >= end || s.charCodeAt(ne) !== EQUAL) {
     throw new MessageParseError(`invalid URI header in ${label(what)}`);

@@ -281,7 +281,9 @@ describe('parseMessage: start line', () => {
     rejects(text(['OPTIONS sip:b@example.com', ...BASE]), { reason: /missing SIP-Version/ });
     rejects(text(['OPTIONS', ...BASE]), { reason: /malformed Request-Line/ });
     rejects(text(['OPT(IONS sip:b@example.com SIP/2.0', ...BASE]), { reason: /invalid method/ });
-    rejects(text(['OPTIONS sip:b@exa\tmple.com SIP/2.0', ...BASE]), { reason: /invalid character in Request-URI/ });
+    rejects(text(['OPTIONS sip:b@exa\tmple.com SIP/2.0', ...BASE]), {
+      reason: /invalid character in Request-URI/,
+    });
     rejects(text(['OPTIONS sip:b@exa mple.com SIP/2.0', ...BASE]), { reason: /whitespace in Request-URI/ });
     rejects(text(['OPTIONS sip:b@ex>ample.com SIP/2.0', ...BASE]), { reason: /Request-URI/ });
   });

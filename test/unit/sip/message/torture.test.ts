@@ -301,8 +301,9 @@ describe('RFC 4475 3.1.2 invalid messages', () => {
   });
 
   test('3.1.2.4 scalar02: Request Scalar Fields with Overlarge Values', () => {
-    // The CSeq number is the defect; without a CSeq no response can be built: dropped.
-    rejected(S, 'scalar02', { reason: /CSeq number out of range/, answerable: false });
+    // The CSeq number is the defect; the answer carries it clamped to 2^31-1.
+    const err = rejected(S, 'scalar02', { reason: /CSeq number out of range/, answerable: true });
+    assert.deepEqual(err.partial?.cseq, { seq: 2 ** 31 - 1, method: 'REGISTER' });
   });
 
   test('3.1.2.5 scalarlg: Response Scalar Fields with Overlarge Values', () => {
