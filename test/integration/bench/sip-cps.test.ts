@@ -103,7 +103,7 @@ describe('bench sip-cps harness (SIPp on loopback)', () => {
       assert.equal(patchbay.totals?.invites, 200);
       assert.equal(patchbay.totals?.answered, 200);
       assert.equal(patchbay.totals?.byes, 200);
-      assert.equal(patchbay.totals?.failed, 0);
+      assert.equal(patchbay.totals?.unconfirmed, 0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
