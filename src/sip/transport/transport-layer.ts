@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { type Logger, silentLogger } from '../../util/log.ts';
+import { LogThrottle } from '../../util/log-throttle.ts';
 import { SipError } from '../errors.ts';
 import type { SipRequest, SipResponse } from '../message/message.ts';
 import { MessageParseError, parseMessage } from '../message/parser.ts';
@@ -75,6 +76,8 @@ export class TransportLayer implements MessageSender {
   private readonly log: Logger;
   private readonly egress: ((address: string) => boolean) | undefined;
   private readonly maxMessageBytes: number;
+  /** Bad input is logged, but a flood of it may not flood the log. */
+  private readonly dropLog = new LogThrottle();
   private requestHandler: RequestHandler = () => {};
   private responseHandler: ResponseHandler = () => {};
 
@@ -186,7 +189,8 @@ export class TransportLayer implements MessageSender {
     this.stats.received++;
     if (data.length > this.maxMessageBytes) {
       this.stats.dropped++;
-      this.log.warn({ source, size: data.length }, 'message too large: dropped');
+      if (this.dropLog.allow(this.reportSuppressed))
+        this.log.warn({ source, size: data.length }, 'message too large: dropped');
       return;
     }
     let msg: SipRequest | SipResponse;
@@ -266,7 +270,8 @@ export class TransportLayer implements MessageSender {
       return undefined;
     }
     this.stats.rejected++;
-    this.log.info({ source, status, reason }, 'unparsable request answered');
+    if (this.dropLog.allow(this.reportSuppressed))
+      this.log.info({ source, status, reason }, 'unparsable request answered');
     return this.sendResponse(res, source).catch((e: unknown) => {
       this.log.warn({ err: e, source }, 'could not send the error response');
     });
@@ -274,8 +279,12 @@ export class TransportLayer implements MessageSender {
 
   private drop(source: Source, reason: string): void {
     this.stats.dropped++;
-    this.log.warn({ source, reason }, 'message dropped');
+    if (this.dropLog.allow(this.reportSuppressed)) this.log.warn({ source, reason }, 'message dropped');
   }
+
+  private readonly reportSuppressed = (count: number): void => {
+    this.log.warn({ count }, 'more bad messages were dropped or answered without a log line');
+  };
 }
 
 /** IPv6 literals may come bracketed from a Via parameter. */
