@@ -3,6 +3,8 @@ declare module 'sip' {
   const sip: {
     /** Parses one message from a string; undefined when it cannot. */
     parse(data: string): unknown;
+    /** Parses a sip: or sips: URI; undefined when it cannot. */
+    parseUri(data: string): unknown;
   };
   export default sip;
 }

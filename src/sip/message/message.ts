@@ -1,15 +1,22 @@
 import { canonicalName, NO_COMMA_SPLIT } from './header-names.ts';
+import { Kind } from './header-table.ts';
+import { oneLine, splitCommas } from './header-values.ts';
+import type { LazyHeaders } from './lazy-headers.ts';
 import type { NameAddr } from './name-addr.ts';
+import { assertRaw, EAGER, isEager, serialize, typedValues } from './serializer.ts';
+import type { Source } from './source.ts';
 import type { Uri } from './uri.ts';
-import { parseUri } from './uri-parser.ts';
+import { parseUriAt } from './uri-parser.ts';
 import type { Via } from './via.ts';
+
+export { isEager, splitCommas };
 
 export interface CSeq {
   seq: number;
   method: string;
 }
 
-/** A header line as received or added; for the eagerly parsed headers it only marks the position. */
+/** A header line as received or added; for the typed headers it only marks the position. */
 export interface HeaderField {
   name: string;
   value: string;
@@ -17,68 +24,141 @@ export interface HeaderField {
 
 const EMPTY = Buffer.alloc(0);
 
-/** Headers held in typed fields of the message; the rest stay raw text until asked for. */
-const EAGER = new Set([
-  'via',
-  'from',
-  'to',
-  'call-id',
-  'cseq',
-  'max-forwards',
-  'contact',
-  'route',
-  'record-route',
-  'content-length',
-  'content-type',
-]);
-
-/** Where a typed header goes when the message was built rather than parsed. */
-const EAGER_ORDER = [
-  'Via',
-  'Max-Forwards',
-  'Route',
-  'Record-Route',
-  'From',
-  'To',
-  'Call-ID',
-  'CSeq',
-  'Contact',
-  'Content-Type',
-] as const;
-
-export function isEager(name: string): boolean {
-  return EAGER.has(canonicalName(name).toLowerCase());
-}
+const VIA = 1 << Kind.Via;
+const FROM = 1 << Kind.From;
+const TO = 1 << Kind.To;
+const CONTACT = 1 << Kind.Contact;
+const ROUTE = 1 << Kind.Route;
+const RECORD_ROUTE = 1 << Kind.RecordRoute;
 
 /**
  * Common part of requests and responses. The headers the stack needs (Via, From, To,
  * Call-ID, CSeq, Max-Forwards, Contact, Route, Record-Route, Content-Type) live in typed
  * fields; every other header stays as raw text in `headers`, in received order, and is
  * parsed only when a layer asks for it. Content-Length is computed from `body` on output.
+ *
+ * A parsed message has checked every typed header, but builds the Via, From, To, Contact,
+ * Route and Record-Route objects, and the view of its body, the first time each is read
+ * (lazy-headers.ts); the values of the other headers too (raw-field.ts).
  */
 export abstract class SipMessage {
   version = 'SIP/2.0';
-  via: Via[] = [];
-  from!: NameAddr;
-  to!: NameAddr;
   callId!: string;
   cseq!: CSeq;
   maxForwards?: number;
-  contact: NameAddr[] = [];
-  route: NameAddr[] = [];
-  recordRoute: NameAddr[] = [];
   contentType?: string;
   /** Every header line in order; lines of typed headers are position markers. */
   headers: HeaderField[] = [];
-  body: Buffer = EMPTY;
+  /** undefined: the parsed body, a view made when first read. */
+  private _body: Buffer | undefined = EMPTY;
+  private _via: Via[] | undefined = undefined;
+  private _from: NameAddr | undefined = undefined;
+  private _to: NameAddr | undefined = undefined;
+  private _contact: NameAddr[] | undefined = undefined;
+  private _route: NameAddr[] | undefined = undefined;
+  private _recordRoute: NameAddr[] | undefined = undefined;
+  /** Typed fields to build from `_lazy` when first read, a bit per header kind. */
+  private _pending = 0;
+  private _lazy: LazyHeaders | undefined = undefined;
 
   abstract isRequest(): this is SipRequest;
+
+  /** @internal For the parser: the typed headers of `pending` are to be built from `lazy`. */
+  _attach(lazy: LazyHeaders, pending: number): void {
+    this._lazy = lazy;
+    this._pending = pending;
+  }
+
+  /** @internal For the parser: the body is at [start, end) of the parsed octets. */
+  _attachBody(start: number, end: number): void {
+    const lazy = this.lazy;
+    lazy.bodyStart = start;
+    lazy.bodyEnd = end;
+    this._body = undefined;
+  }
+
+  get body(): Buffer {
+    this._body ??= this.lazy.body();
+    return this._body;
+  }
+
+  set body(value: Buffer) {
+    this._body = value;
+  }
+
+  /** Whether the field of bit `b` is to build from the parsed text (once). */
+  private due(b: number): boolean {
+    if ((this._pending & b) === 0) return false;
+    this._pending &= ~b;
+    return true;
+  }
+
+  private get lazy(): LazyHeaders {
+    return this._lazy as LazyHeaders;
+  }
+
+  /** Via values, the topmost first. */
+  get via(): Via[] {
+    this._via ??= this.due(VIA) ? this.lazy.vias() : [];
+    return this._via;
+  }
+
+  set via(value: Via[]) {
+    this._via = value;
+  }
+
+  get from(): NameAddr {
+    if (this.due(FROM)) this._from = this.lazy.nameAddr(Kind.From, 'From');
+    return this._from as NameAddr;
+  }
+
+  set from(value: NameAddr) {
+    this._pending &= ~FROM;
+    this._from = value;
+  }
+
+  get to(): NameAddr {
+    if (this.due(TO)) this._to = this.lazy.nameAddr(Kind.To, 'To');
+    return this._to as NameAddr;
+  }
+
+  set to(value: NameAddr) {
+    this._pending &= ~TO;
+    this._to = value;
+  }
+
+  get contact(): NameAddr[] {
+    this._contact ??= this.due(CONTACT) ? this.lazy.nameAddrs(Kind.Contact, 'Contact') : [];
+    return this._contact;
+  }
+
+  set contact(value: NameAddr[]) {
+    this._contact = value;
+  }
+
+  get route(): NameAddr[] {
+    this._route ??= this.due(ROUTE) ? this.lazy.nameAddrs(Kind.Route, 'Route') : [];
+    return this._route;
+  }
+
+  set route(value: NameAddr[]) {
+    this._route = value;
+  }
+
+  get recordRoute(): NameAddr[] {
+    this._recordRoute ??= this.due(RECORD_ROUTE) ? this.lazy.nameAddrs(Kind.RecordRoute, 'Record-Route') : [];
+    return this._recordRoute;
+  }
+
+  set recordRoute(value: NameAddr[]) {
+    this._recordRoute = value;
+  }
 
   /** First value of a non-typed header, raw; typed headers are rendered from their field. */
   get(name: string): string | undefined {
     const canon = canonicalName(name);
     const lower = canon.toLowerCase();
-    if (EAGER.has(lower)) return this.typedValues(lower)[0];
+    if (EAGER.has(lower)) return typedValues(this, lower)[0];
     for (const h of this.headers) if (h.name.toLowerCase() === lower) return h.value;
     return undefined;
   }
@@ -86,7 +166,7 @@ export abstract class SipMessage {
   /** Every line of a header, raw (not split on commas). */
   getAll(name: string): string[] {
     const lower = canonicalName(name).toLowerCase();
-    if (EAGER.has(lower)) return this.typedValues(lower);
+    if (EAGER.has(lower)) return typedValues(this, lower);
     const out: string[] = [];
     for (const h of this.headers) if (h.name.toLowerCase() === lower) out.push(h.value);
     return out;
@@ -136,86 +216,36 @@ export abstract class SipMessage {
 
   /** Serializes in header order, with a Content-Length computed from the body (RFC 3261 18.3). */
   toBuffer(): Buffer {
-    let head = `${this.startLine()}\r\n`;
-    const written = new Set<string>();
-    const emitTyped = (lower: string, canon: string) => {
-      if (written.has(lower)) return;
-      written.add(lower);
-      for (const v of this.typedValues(lower)) head += `${canon}: ${v}\r\n`;
-    };
-    // Typed headers the message never had a line for go first, in the usual order.
-    const present = new Set<string>();
-    for (const h of this.headers) present.add(h.name.toLowerCase());
-    for (const canon of EAGER_ORDER) {
-      const lower = canon.toLowerCase();
-      if (!present.has(lower)) emitTyped(lower, canon);
-    }
-    // Content-Length goes where the message had it (a parsed message keeps its order), else last.
-    let lengthWritten = false;
-    for (const h of this.headers) {
-      const lower = h.name.toLowerCase();
-      if (lower === 'content-length') {
-        if (!lengthWritten) head += `Content-Length: ${this.body.length}\r\n`;
-        lengthWritten = true;
-      } else if (EAGER.has(lower)) emitTyped(lower, canonicalName(h.name));
-      else head += `${h.name}: ${oneLine(h.value)}\r\n`;
-    }
-    if (!lengthWritten) head += `Content-Length: ${this.body.length}\r\n`;
-    head += '\r\n';
-    const headBuf = Buffer.from(head, 'utf8');
-    return this.body.length ? Buffer.concat([headBuf, this.body]) : headBuf;
+    return serialize(this, this.startLine());
   }
 
   toString(): string {
     return this.toBuffer().toString('utf8');
-  }
-
-  private typedValues(lower: string): string[] {
-    switch (lower) {
-      case 'via':
-        return this.via.map(String);
-      case 'from':
-        return this.from ? [this.from.toString()] : [];
-      case 'to':
-        return this.to ? [this.to.toString()] : [];
-      case 'call-id':
-        return this.callId !== undefined ? [this.callId] : [];
-      case 'cseq':
-        return this.cseq ? [`${this.cseq.seq} ${this.cseq.method}`] : [];
-      case 'max-forwards':
-        return this.maxForwards !== undefined ? [String(this.maxForwards)] : [];
-      case 'contact':
-        return this.contact.map(String);
-      case 'route':
-        return this.route.map(String);
-      case 'record-route':
-        return this.recordRoute.map(String);
-      case 'content-type':
-        return this.contentType !== undefined ? [this.contentType] : [];
-      case 'content-length':
-        return [String(this.body.length)];
-      default:
-        return [];
-    }
   }
 }
 
 export class SipRequest extends SipMessage {
   method: string;
   private _uri: Uri | undefined;
-  private _uriText: string | undefined;
+  private _src: Source | undefined;
+  private _us: number;
+  private _ue: number;
 
   constructor(method: string, uri: Uri) {
     super();
     this.method = method;
     this._uri = uri;
-    this._uriText = undefined;
+    this._src = undefined;
+    this._us = 0;
+    this._ue = 0;
   }
 
-  /** @internal For the parser: `uriText` is a Request-URI that parseUri() accepts. */
-  static fromText(method: string, uriText: string): SipRequest {
+  /** @internal For the parser: [us, ue) of `src` is a Request-URI that parseUriAt() accepts. */
+  static fromSource(method: string, src: Source, us: number, ue: number): SipRequest {
     const req = new SipRequest(method, undefined as unknown as Uri);
-    req._uriText = uriText;
+    req._src = src;
+    req._us = us;
+    req._ue = ue;
     return req;
   }
 
@@ -223,15 +253,15 @@ export class SipRequest extends SipMessage {
   get uri(): Uri {
     let uri = this._uri;
     if (uri === undefined) {
-      uri = this._uri = parseUri(this._uriText as string);
-      this._uriText = undefined;
+      uri = this._uri = parseUriAt(this._src as Source, this._us, this._ue, 'Request-URI');
+      this._src = undefined;
     }
     return uri;
   }
 
   set uri(value: Uri) {
     this._uri = value;
-    this._uriText = undefined;
+    this._src = undefined;
   }
 
   isRequest(): this is SipRequest {
@@ -239,7 +269,10 @@ export class SipRequest extends SipMessage {
   }
 
   protected startLine(): string {
-    return `${this.method} ${this._uriText ?? (this._uri as Uri).toString()} ${this.version}`;
+    // A URI holds ASCII only, so the Latin-1 view of the source is its text.
+    const uri =
+      this._src !== undefined ? this._src.s.slice(this._us, this._ue) : (this._uri as Uri).toString();
+    return `${this.method} ${uri} ${this.version}`;
   }
 }
 
@@ -260,41 +293,4 @@ export class SipResponse extends SipMessage {
   protected startLine(): string {
     return `${this.version} ${this.status} ${oneLine(this.reason)}`;
   }
-}
-
-/**
- * A raw value as one header line: a CR or LF in it (a bare one from a peer, or one an
- * application put there) becomes SP, so that it can never start a new header line.
- */
-function oneLine(value: string): string {
-  return value.indexOf('\r') < 0 && value.indexOf('\n') < 0 ? value : value.replace(/[\r\n]+/g, ' ');
-}
-
-function assertRaw(name: string): void {
-  if (EAGER.has(name.toLowerCase())) {
-    throw new TypeError(`${name} is a typed header: set the message field instead`);
-  }
-}
-
-/** Splits a header value on commas outside quoted strings and angle brackets. */
-export function splitCommas(value: string): string[] {
-  const out: string[] = [];
-  let start = 0;
-  let inQuote = false;
-  let inAngle = false;
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (inQuote) {
-      if (c === 0x5c) i++;
-      else if (c === 0x22) inQuote = false;
-    } else if (c === 0x22) inQuote = true;
-    else if (c === 0x3c) inAngle = true;
-    else if (c === 0x3e) inAngle = false;
-    else if (c === 0x2c && !inAngle) {
-      out.push(value.slice(start, i).trim());
-      start = i + 1;
-    }
-  }
-  out.push(value.slice(start).trim());
-  return out.filter((v) => v.length > 0);
 }

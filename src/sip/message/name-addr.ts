@@ -1,6 +1,7 @@
 import { cloneParams, formatParams, type Params } from './params.ts';
+import type { Source } from './source.ts';
 import { Uri } from './uri.ts';
-import { parseUri } from './uri-parser.ts';
+import { parseUriAt } from './uri-parser.ts';
 
 const PENDING = new Uri({ scheme: 'sip' });
 
@@ -8,44 +9,57 @@ const PENDING = new Uri({ scheme: 'sip' });
  * A name-addr or addr-spec with header parameters (From, To, Contact, Route, Record-Route,
  * Refer-To ...). `displayName` is unquoted and unescaped. A Contact of `*` has `wildcard`.
  *
- * A parsed one keeps its URI as the (already validated) text until `uri` is first read:
- * most messages are routed by Via, CSeq and tags without anyone looking at these URIs.
+ * A parsed one keeps where its (already validated) URI is in the parsed text until `uri` is
+ * first read: most messages are routed by Via, CSeq and tags without anyone looking at
+ * these URIs.
  */
 export class NameAddr {
   displayName?: string;
   params: Params;
   wildcard: boolean;
   private _uri: Uri | undefined;
-  private _uriText: string | undefined;
+  private _src: Source | undefined;
+  private _us: number;
+  private _ue: number;
 
   constructor(uri: Uri, opts: { displayName?: string; params?: Params; wildcard?: boolean } = {}) {
     this.displayName = opts.displayName;
     this.params = opts.params ?? new Map();
     this.wildcard = opts.wildcard ?? false;
     this._uri = uri;
-    this._uriText = undefined;
+    this._src = undefined;
+    this._us = 0;
+    this._ue = 0;
   }
 
-  /** @internal For the parser: `uriText` is a URI that parseUri() accepts. */
-  static fromText(uriText: string, displayName: string | undefined, params: Params | undefined): NameAddr {
+  /** @internal For the parser: [us, ue) of `src` is a URI that parseUriAt() accepts. */
+  static fromSource(
+    src: Source,
+    us: number,
+    ue: number,
+    displayName: string | undefined,
+    params: Params | undefined,
+  ): NameAddr {
     const na = new NameAddr(PENDING, { displayName, params });
     na._uri = undefined;
-    na._uriText = uriText;
+    na._src = src;
+    na._us = us;
+    na._ue = ue;
     return na;
   }
 
   get uri(): Uri {
     let uri = this._uri;
     if (uri === undefined) {
-      uri = this._uri = parseUri(this._uriText as string);
-      this._uriText = undefined;
+      uri = this._uri = parseUriAt(this._src as Source, this._us, this._ue, 'URI');
+      this._src = undefined;
     }
     return uri;
   }
 
   set uri(value: Uri) {
     this._uri = value;
-    this._uriText = undefined;
+    this._src = undefined;
   }
 
   get tag(): string | undefined {
@@ -62,8 +76,8 @@ export class NameAddr {
   }
 
   clone(): NameAddr {
-    if (this._uriText !== undefined)
-      return NameAddr.fromText(this._uriText, this.displayName, cloneParams(this.params));
+    if (this._src !== undefined)
+      return NameAddr.fromSource(this._src, this._us, this._ue, this.displayName, cloneParams(this.params));
     return new NameAddr(this.uri.clone(), {
       displayName: this.displayName,
       params: cloneParams(this.params),
@@ -74,7 +88,9 @@ export class NameAddr {
   toString(): string {
     if (this.wildcard) return '*';
     const dn = this.displayName ? `${quote(this.displayName)} ` : '';
-    const uri = this._uriText ?? (this._uri as Uri).toString();
+    // A URI holds ASCII only, so the Latin-1 view of the source is its text.
+    const uri =
+      this._src !== undefined ? this._src.s.slice(this._us, this._ue) : (this._uri as Uri).toString();
     return `${dn}<${uri}>${formatParams(this.params)}`;
   }
 }

@@ -1,7 +1,9 @@
-import { fieldsEnd, lineEnd, type ParseLimits, readHeaderFields } from './header-fields.ts';
+import { fieldsResult, lineEnd, type ParseLimits, readHeaderFields } from './header-fields.ts';
+import { Kind } from './header-table.ts';
 import type { SipRequest, SipResponse } from './message.ts';
-import { MessageParseError } from './parse-error.ts';
+import { MessageParseError, messageTooLarge } from './parse-error.ts';
 import { recoverPartial } from './partial.ts';
+import { Source } from './source.ts';
 import { looksLikeResponse, requestLineAt, statusLineAt } from './start-line.ts';
 
 export { parseNameAddr, parseNameAddrList } from './name-addr-parser.ts';
@@ -30,16 +32,16 @@ export interface ParseOptions {
 }
 
 const CRLFCRLF = Buffer.from('\r\n\r\n', 'latin1');
-const EMPTY = Buffer.alloc(0);
-/** Up to this size an ASCII message is decoded in one go, body included. */
+/** Up to this size a message is read in one go, body included. */
 const ONE_PASS_BYTES = 4096;
 
 /**
- * Parses one SIP message. The header section is decoded once (UTF-8, RFC 3261 7.3.1) and
- * scanned line by line; Via, From, To, Call-ID, CSeq, Max-Forwards, Contact, Route,
- * Record-Route, Content-Length and Content-Type are parsed into typed fields, the rest stays
- * raw in `headers`. The body is a view of `data` (not copied, not decoded): do not reuse
- * the buffer while the message lives.
+ * Parses one SIP message. The header section is read once and scanned line by line on its
+ * octets (source.ts; values are UTF-8, RFC 3261 7.3.1). Every header the stack needs (Via,
+ * From, To, Call-ID, CSeq, Max-Forwards, Contact, Route, Record-Route, Content-Length,
+ * Content-Type) is checked at once; the objects of Via, From, To, Contact, Route and
+ * Record-Route, the raw values of the other headers, and the body (a view of `data`, not
+ * copied, not decoded) are made when first read. Do not reuse `data` while the message lives.
  *
  * Throws MessageParseError: `status` to answer (400, 505, 413, 513), `message` a reason
  * phrase naming the defect, `isResponse`, and `partial` when a response can be built.
@@ -52,37 +54,30 @@ export function parseMessage(data: Buffer, opts?: ParseOptions): SipRequest | Si
   let start = 0;
   while (start + 1 < len && data[start] === 0x0d && data[start + 1] === 0x0a) start += 2;
 
-  // The text that holds the header section from offset 0, up to its empty line (or the end
-  // when there is none). Small ASCII messages are decoded in one go, body included, and
-  // characters are bytes; anything else decodes the header section alone.
-  let head: string;
-  let byteBase = -1;
-  let bodyStart = len;
+  // The text from offset 0 up to the empty line (or further), read as Latin-1: one character
+  // per octet, so that the scanners' indexes into `data` are indexes into it (source.ts).
+  // That is cheaper than UTF-8 decoding; the values that may hold UTF-8 are decoded one by
+  // one. A small message is read whole, body included, rather than searched first.
   const scanLen = Math.min(len, limits.maxMessageBytes + start);
-  const whole = scanLen - start <= ONE_PASS_BYTES ? data.toString('utf8', start, scanLen) : '';
-  if (whole.length === scanLen - start && whole.length > 0) {
-    head = whole;
-    byteBase = start;
-  } else {
+  let headEnd = scanLen;
+  if (scanLen > ONE_PASS_BYTES) {
     const at = data.indexOf(CRLFCRLF, start);
-    const headEnd = at >= 0 && at < scanLen ? at + 4 : scanLen;
-    if (at >= 0 && at < scanLen) bodyStart = at + 4;
-    head = data.toString('utf8', start, headEnd);
+    if (at >= 0 && at < scanLen) headEnd = at + 4;
   }
+  const text = latin1(data, headEnd);
+  const src = new Source(data, text, false);
 
-  const isResponse = looksLikeResponse(head);
+  const isResponse = looksLikeResponse(data, start);
   try {
-    if (len > limits.maxMessageBytes) {
-      throw new MessageParseError(`message of ${len} bytes over ${limits.maxMessageBytes}`, 513);
-    }
-    const eol = lineEnd(head, 0, limits.maxLineLength);
-    const msg = isResponse ? statusLineAt(head, eol) : requestLineAt(head, eol);
-    const contentLength = eol < head.length ? readHeaderFields(head, eol + 2, msg, limits) : -1;
-    if (eol >= head.length || fieldsEnd.at < 0) {
+    if (len > limits.maxMessageBytes) throw messageTooLarge(len, limits.maxMessageBytes);
+    const eol = lineEnd(src, start, limits.maxLineLength);
+    const msg = isResponse ? statusLineAt(src, start, eol) : requestLineAt(src, start, eol);
+    const contentLength = eol < text.length ? readHeaderFields(src, eol + 2, msg, limits) : -1;
+    if (eol >= text.length || fieldsResult.end < 0) {
       throw new MessageParseError('missing empty line after the header fields');
     }
-    if (byteBase >= 0) bodyStart = byteBase + fieldsEnd.at;
-    checkRequired(msg);
+    const bodyStart = fieldsResult.end;
+    checkRequired(msg, fieldsResult.seen);
     if (msg.isRequest() && msg.cseq.method !== msg.method) {
       // RFC 4475 3.1.2.17 / 3.1.2.18
       throw new MessageParseError('CSeq method does not match the Request-Line');
@@ -100,25 +95,41 @@ export function parseMessage(data: Buffer, opts?: ParseOptions): SipRequest | Si
       // RFC 4475 3.1.1.8: extra octets after the body are ignored.
       bodyLen = contentLength;
     }
-    msg.body = bodyLen > 0 ? data.subarray(bodyStart, bodyStart + bodyLen) : EMPTY;
+    // The view of the body is made when first read (message.ts).
+    if (bodyLen > 0) msg._attachBody(bodyStart, bodyStart + bodyLen);
     return msg;
   } catch (err) {
     if (!(err instanceof MessageParseError)) throw err;
     throw new MessageParseError(err.defect, err.status, {
       isResponse,
-      partial: isResponse ? undefined : recoverPartial(head),
+      partial: isResponse ? undefined : recoverPartial(data.toString('utf8', start, headEnd)),
       offset: err.offset,
     });
   }
 }
 
+/** Node's Latin-1 decoder of a Buffer, which toString('latin1') calls after checking its arguments. */
+interface Latin1Slicer {
+  latin1Slice(start: number, end: number): string;
+}
+const HAS_LATIN1_SLICE =
+  typeof (Buffer.prototype as unknown as Partial<Latin1Slicer>).latin1Slice === 'function';
+
+/** data[0, end) read as Latin-1. */
+function latin1(data: Buffer, end: number): string {
+  if (HAS_LATIN1_SLICE) return (data as unknown as Latin1Slicer).latin1Slice(0, end);
+  return data.toString('latin1', 0, end);
+}
+
+const REQUIRED = (1 << Kind.Via) | (1 << Kind.From) | (1 << Kind.To);
+
 /** RFC 3261 8.1.1: To, From, CSeq, Call-ID and Via are in every request (and response). */
-function checkRequired(msg: SipRequest | SipResponse): void {
-  if (msg.via.length > 0 && msg.from && msg.to && msg.callId !== undefined && msg.cseq) return;
+function checkRequired(msg: SipRequest | SipResponse, seen: number): void {
+  if ((seen & REQUIRED) === REQUIRED && msg.callId !== undefined && msg.cseq) return;
   const missing: string[] = [];
-  if (msg.via.length === 0) missing.push('Via');
-  if (!msg.from) missing.push('From');
-  if (!msg.to) missing.push('To');
+  if ((seen & (1 << Kind.Via)) === 0) missing.push('Via');
+  if ((seen & (1 << Kind.From)) === 0) missing.push('From');
+  if ((seen & (1 << Kind.To)) === 0) missing.push('To');
   if (msg.callId === undefined) missing.push('Call-ID');
   if (!msg.cseq) missing.push('CSeq');
   throw new MessageParseError(`missing ${missing.join(', ')}`);

@@ -3,7 +3,8 @@ import { type CSeq, SipRequest } from './message.ts';
 import { NameAddr } from './name-addr.ts';
 import { singleNameAddrAt } from './name-addr-parser.ts';
 import { callIdAt, cseqAt, MAX_CSEQ } from './scalar-parsers.ts';
-import { allOf, skipWs, TOKEN, trimEnd } from './scanner.ts';
+import { skipWs, trimEnd } from './scanner.ts';
+import { Source } from './source.ts';
 import { Uri } from './uri.ts';
 import { parseUri, parseUriAt } from './uri-parser.ts';
 import type { Via } from './via.ts';
@@ -30,15 +31,16 @@ export function recoverPartial(text: string): SipRequest | undefined {
     const line = fields[n].replace(/[ \t]*\r?\n[ \t]+/g, ' ');
     const colon = line.indexOf(':');
     if (colon <= 0) continue;
-    const name = canonicalName(line.slice(0, trimEnd(line, 0, colon))).toLowerCase();
-    const vs = skipWs(line, colon + 1, line.length);
-    const ve = trimEnd(line, vs, line.length);
+    const name = canonicalName(line.slice(0, colon).replace(/[ \t]+$/, '')).toLowerCase();
+    const src = Source.of(line.slice(colon + 1));
+    const vs = skipWs(src.b, 0, src.b.length);
+    const ve = trimEnd(src.b, vs, src.b.length);
     try {
-      if (name === 'via') viaListAt(line, vs, ve, vias);
-      else if (name === 'from' && !from) from = lenientNameAddr(line, vs, ve, 'From');
-      else if (name === 'to' && !to) to = lenientNameAddr(line, vs, ve, 'To');
-      else if (name === 'call-id' && callId === undefined) callId = callIdAt(line, vs, ve);
-      else if (name === 'cseq' && !cseq) cseq = lenientCSeq(line, vs, ve);
+      if (name === 'via') viaListAt(src, vs, ve, vias);
+      else if (name === 'from' && !from) from = lenientNameAddr(src, vs, ve, 'From');
+      else if (name === 'to' && !to) to = lenientNameAddr(src, vs, ve, 'To');
+      else if (name === 'call-id' && callId === undefined) callId = callIdAt(src, vs, ve);
+      else if (name === 'cseq' && !cseq) cseq = lenientCSeq(src, vs, ve);
     } catch {
       if (name === 'via') return undefined;
     }
@@ -47,7 +49,10 @@ export function recoverPartial(text: string): SipRequest | undefined {
   const start = fields[0];
   const sp1 = start.indexOf(' ');
   const word = sp1 > 0 ? start.slice(0, sp1) : '';
-  const req = new SipRequest(allOf(word, 0, word.length, TOKEN) ? word : cseq.method, requestUri(start, sp1));
+  const req = new SipRequest(
+    /^[A-Za-z0-9.!%*_+`'~-]+$/.test(word) ? word : cseq.method,
+    requestUri(start, sp1),
+  );
   req.via = vias;
   req.from = from;
   req.to = to;
@@ -61,13 +66,13 @@ export function recoverPartial(text: string): SipRequest | undefined {
  * text before it as display name and the tag, enough for a response that the client's
  * transaction still matches (RFC 3261 17.1.3 matches on Via branch and CSeq method).
  */
-function lenientNameAddr(line: string, vs: number, ve: number, what: string): NameAddr | undefined {
+function lenientNameAddr(src: Source, vs: number, ve: number, what: string): NameAddr | undefined {
   try {
-    return singleNameAddrAt(line, vs, ve, what);
+    return singleNameAddrAt(src, vs, ve, what, true) as NameAddr;
   } catch {
     // fall through to the lenient reading
   }
-  const v = line.slice(vs, ve);
+  const v = src.text(vs, ve);
   const lt = v.lastIndexOf('<');
   const gt = v.indexOf('>', lt + 1);
   let uri: Uri;
@@ -97,11 +102,11 @@ function lenientNameAddr(line: string, vs: number, ve: number, what: string): Na
  * clamped to the largest legal one, so that the 400 still reaches the client's transaction
  * (matched on branch and method, RFC 3261 17.1.3).
  */
-function lenientCSeq(line: string, vs: number, ve: number): CSeq | undefined {
+function lenientCSeq(src: Source, vs: number, ve: number): CSeq | undefined {
   try {
-    return cseqAt(line, vs, ve);
+    return cseqAt(src, vs, ve);
   } catch {
-    const m = /^(\d+)[ \t]+([A-Za-z0-9.!%*_+`'~-]+)$/.exec(line.slice(vs, ve));
+    const m = /^(\d+)[ \t]+([A-Za-z0-9.!%*_+`'~-]+)$/.exec(src.text(vs, ve));
     return m ? { seq: Math.min(Number(m[1]), MAX_CSEQ), method: m[2] } : undefined;
   }
 }
@@ -110,7 +115,8 @@ function requestUri(start: string, sp1: number): Uri {
   const sp2 = start.lastIndexOf(' ');
   if (sp1 > 0 && sp2 > sp1 + 1) {
     try {
-      return parseUriAt(start, sp1 + 1, sp2, 'Request-URI');
+      const src = Source.of(start.slice(sp1 + 1, sp2));
+      return parseUriAt(src, 0, src.b.length, 'Request-URI');
     } catch {
       // the Request-URI was the defect
     }

@@ -1,7 +1,8 @@
 import type { Params } from './params.ts';
 import { genericParamsAt } from './params-parser.ts';
 import { MessageParseError } from './parse-error.ts';
-import { digits, HOST, skipWs, spanOf, TOKEN, trimEnd } from './scanner.ts';
+import { digitRun, digits, HOST, skipWs, spanOf, TOKEN, trimEnd } from './scanner.ts';
+import { Source } from './source.ts';
 import { isIPv6 } from './uri-parser.ts';
 import { Via } from './via.ts';
 
@@ -12,108 +13,142 @@ const LBRACKET = 0x5b;
 const RBRACKET = 0x5d;
 
 /**
- * Parses the via-parms of a Via value in s[start, end) into `out` (RFC 3261 20.42, 25.1):
- * `sent-protocol LWS sent-by *( SEMI via-params )`, separated by commas, with the SWS that
- * SLASH, COLON, SEMI and EQUAL allow (RFC 4475 3.1.1.1). Empty elements are an error.
+ * Parses the via-parms of a Via value at [start, end) of `src` into `out`, or only checks
+ * them when `out` is null (RFC 3261 20.42, 25.1): `sent-protocol LWS sent-by *( SEMI
+ * via-params )`, separated by commas, with the SWS that SLASH, COLON, SEMI and EQUAL allow
+ * (RFC 4475 3.1.1.1). Empty elements are an error.
  */
-export function viaListAt(s: string, start: number, end: number, out: Via[]): void {
+export function viaListAt(src: Source, start: number, end: number, out: Via[] | null): void {
+  const b = src.b;
   let i = start;
   for (;;) {
-    i = skipWs(s, i, end);
+    i = skipWs(b, i, end);
     const ns = i;
-    const ne = spanOf(s, i, end, TOKEN);
-    if (ne === i) {
-      throw new MessageParseError(i >= end || s.charCodeAt(i) === COMMA ? 'empty Via value' : 'invalid Via');
-    }
-    i = slash(s, ne, end);
-    const ve = spanOf(s, i, end, TOKEN);
-    if (ve === i) throw new MessageParseError('invalid protocol version in Via');
-    const protocol = sentProtocol(s, ns, ne, i, ve);
-    i = slash(s, ve, end);
-    const te = spanOf(s, i, end, TOKEN);
-    if (te === i) throw new MessageParseError('invalid transport in Via');
-    const transport = transportOf(s, i, te);
-    i = skipWs(s, te, end);
-    let host: string;
-    if (i < end && s.charCodeAt(i) === LBRACKET) {
-      let rb = -1;
-      for (let j = i + 1; j < end; j++) {
-        if (s.charCodeAt(j) === RBRACKET) {
-          rb = j;
-          break;
-        }
+    let ne: number;
+    let vs: number;
+    let ve: number;
+    if (isSipSlash20(b, i, end)) {
+      // The usual "SIP/2.0/" without LWS: one compare for five steps.
+      ne = i + 3;
+      vs = i + 4;
+      ve = i + 7;
+      i += 8;
+    } else {
+      ne = spanOf(b, i, end, TOKEN);
+      if (ne === i) {
+        throw new MessageParseError(i >= end || b[i] === COMMA ? 'empty Via value' : 'invalid Via');
       }
-      if (rb < 0 || !isIPv6(s, i + 1, rb)) throw new MessageParseError('invalid IPv6 reference in Via');
-      host = s.slice(i + 1, rb);
+      i = slash(b, ne, end);
+      ve = spanOf(b, i, end, TOKEN);
+      if (ve === i) throw new MessageParseError('invalid protocol version in Via');
+      vs = i;
+      i = slash(b, ve, end);
+    }
+    const te = spanOf(b, i, end, TOKEN);
+    if (te === i) throw new MessageParseError('invalid transport in Via');
+    const ts = i;
+    i = skipWs(b, te, end);
+    let hs: number;
+    let he: number;
+    if (i < end && b[i] === LBRACKET) {
+      let rb = i + 1;
+      while (rb < end && b[rb] !== RBRACKET) rb++;
+      if (rb >= end || !isIPv6(b, i + 1, rb)) throw new MessageParseError('invalid IPv6 reference in Via');
+      hs = i + 1;
+      he = rb;
       i = rb + 1;
     } else {
-      const he = spanOf(s, i, end, HOST);
+      hs = i;
+      he = spanOf(b, i, end, HOST);
       if (he === i) throw new MessageParseError('missing or invalid sent-by host in Via');
-      host = s.slice(i, he);
       i = he;
     }
     let port: number | undefined;
-    const k = skipWs(s, i, end);
-    if (k < end && s.charCodeAt(k) === COLON) {
-      const ps = skipWs(s, k + 1, end);
-      let pe = ps;
-      while (pe < end && s.charCodeAt(pe) >= 0x30 && s.charCodeAt(pe) <= 0x39) pe++;
-      const p = digits(s, ps, pe, 65535);
+    const k = skipWs(b, i, end);
+    if (k < end && b[k] === COLON) {
+      const ps = skipWs(b, k + 1, end);
+      const pe = digitRun(b, ps, end);
+      const p = digits(b, ps, pe, 65535);
       if (p < 0) throw new MessageParseError('invalid port in Via');
       port = p;
       i = pe;
     }
-    const params: Params = new Map();
-    i = genericParamsAt(s, i, end, params, 'Via');
-    out.push(new Via({ protocol, transport, host, port, params }));
+    if (out === null) i = genericParamsAt(src, i, end, null, 'Via');
+    else {
+      const params: Params = new Map();
+      i = genericParamsAt(src, i, end, params, 'Via');
+      const protocol = sentProtocol(src, ns, ne, vs, ve);
+      const transport = transportOf(src, ts, te);
+      out.push(new Via({ protocol, transport, host: src.s.slice(hs, he), port, params }));
+    }
     if (i >= end) return;
-    if (s.charCodeAt(i) !== COMMA) throw new MessageParseError('invalid character in Via');
+    if (b[i] !== COMMA) throw new MessageParseError('invalid character in Via');
     i++;
   }
 }
 
+/** "SIP/2.0/" at b[i], followed by a transport (not by LWS). */
+function isSipSlash20(b: Buffer, i: number, end: number): boolean {
+  return (
+    i + 8 < end &&
+    b[i] === 0x53 &&
+    b[i + 1] === 0x49 &&
+    b[i + 2] === 0x50 &&
+    b[i + 3] === SLASH &&
+    b[i + 4] === 0x32 &&
+    b[i + 5] === 0x2e &&
+    b[i + 6] === 0x30 &&
+    b[i + 7] === SLASH &&
+    b[i + 8] !== 0x20 &&
+    b[i + 8] !== 0x09
+  );
+}
+
 /** SWS "/" SWS after s[i]; returns the index after it. */
-function slash(s: string, i: number, end: number): number {
-  i = skipWs(s, i, end);
-  if (i >= end || s.charCodeAt(i) !== SLASH) throw new MessageParseError('invalid sent-protocol in Via');
-  return skipWs(s, i + 1, end);
+function slash(b: Buffer, i: number, end: number): number {
+  i = skipWs(b, i, end);
+  if (i >= end || b[i] !== SLASH) throw new MessageParseError('invalid sent-protocol in Via');
+  return skipWs(b, i + 1, end);
 }
 
 /** protocol-name "/" protocol-version, "SIP/2.0" without allocation in the usual case. */
-function sentProtocol(s: string, ns: number, ne: number, vs: number, ve: number): string {
+function sentProtocol(src: Source, ns: number, ne: number, vs: number, ve: number): string {
+  const b = src.b;
   if (
     ne - ns === 3 &&
     ve - vs === 3 &&
-    (s.charCodeAt(ns) | 0x20) === 0x73 &&
-    (s.charCodeAt(ns + 1) | 0x20) === 0x69 &&
-    (s.charCodeAt(ns + 2) | 0x20) === 0x70 &&
-    s.charCodeAt(vs) === 0x32 &&
-    s.charCodeAt(vs + 1) === 0x2e &&
-    s.charCodeAt(vs + 2) === 0x30
+    (b[ns] | 0x20) === 0x73 &&
+    (b[ns + 1] | 0x20) === 0x69 &&
+    (b[ns + 2] | 0x20) === 0x70 &&
+    b[vs] === 0x32 &&
+    b[vs + 1] === 0x2e &&
+    b[vs + 2] === 0x30
   ) {
     return 'SIP/2.0';
   }
-  return `${s.slice(ns, ne)}/${s.slice(vs, ve)}`;
+  return `${src.s.slice(ns, ne)}/${src.s.slice(vs, ve)}`;
 }
 
 /** The transport in capitals; the usual ones without allocation. */
-function transportOf(s: string, start: number, end: number): string {
+function transportOf(src: Source, start: number, end: number): string {
+  const b = src.b;
   const n = end - start;
-  const a = s.charCodeAt(start) | 0x20;
-  const b = s.charCodeAt(start + 1) | 0x20;
+  const c0 = b[start] | 0x20;
+  const c1 = b[start + 1] | 0x20;
   if (n === 3) {
-    const c = s.charCodeAt(start + 2) | 0x20;
-    if (a === 0x75 && b === 0x64 && c === 0x70) return 'UDP';
-    if (a === 0x74 && b === 0x63 && c === 0x70) return 'TCP';
-    if (a === 0x74 && b === 0x6c && c === 0x73) return 'TLS';
-    if (a === 0x77 && b === 0x73 && c === 0x73) return 'WSS';
-  } else if (n === 2 && a === 0x77 && b === 0x73) return 'WS';
-  return s.slice(start, end).toUpperCase();
+    const c2 = b[start + 2] | 0x20;
+    if (c0 === 0x75 && c1 === 0x64 && c2 === 0x70) return 'UDP';
+    if (c0 === 0x74 && c1 === 0x63 && c2 === 0x70) return 'TCP';
+    if (c0 === 0x74 && c1 === 0x6c && c2 === 0x73) return 'TLS';
+    if (c0 === 0x77 && c1 === 0x73 && c2 === 0x73) return 'WSS';
+  } else if (n === 2 && c0 === 0x77 && c1 === 0x73) return 'WS';
+  return src.s.slice(start, end).toUpperCase();
 }
 
 /** Parses a Via header value (one or more via-parms). */
 export function parseVia(s: string): Via[] {
   const out: Via[] = [];
-  viaListAt(s, 0, trimEnd(s, 0, s.length), out);
+  const src = Source.of(s);
+  viaListAt(src, 0, trimEnd(src.b, 0, src.b.length), out);
   return out;
 }
