@@ -1,0 +1,240 @@
+import { type FileHandle, open } from 'node:fs/promises';
+import { PcmFifo } from '../audio/pcm-fifo.ts';
+import { WAV_HEADER_BYTES, wavHeader } from '../audio/wav.ts';
+import type { DtmfEvent } from '../dtmf/types.ts';
+import type { MediaClock, MediaTicker } from '../media-clock.ts';
+import type { AudioListener } from '../media-engine.ts';
+
+/** Anything whose audio can be tapped: an endpoint direction, a conference mix. */
+export interface RecordInput {
+  onAudio(listener: AudioListener): () => void;
+  /** DTMF heard on this input, for finishOnKey. */
+  onDtmf?(listener: (e: DtmfEvent) => void): () => void;
+  /** Resolves when the input goes away (the leg hung up). */
+  closed?: Promise<void>;
+}
+
+export interface RecordOptions {
+  file: string;
+  /** One input: mono. Two inputs: stereo, first left, unless `mono` mixes them. */
+  inputs: RecordInput[];
+  mono?: boolean;
+  maxLengthMs?: number;
+  /** Stop after this much continuous silence (nothing above the threshold on any input). */
+  silenceTimeoutMs?: number;
+  /** Keys that end the recording, e.g. "#" or "1234567890*#". */
+  finishOnKey?: string;
+  /** Played before the recording starts (a beep); the recording begins when it ends. */
+  before?: Promise<unknown>;
+  signal?: AbortSignal;
+}
+
+export type RecordingEndReason = 'max-length' | 'silence' | 'dtmf' | 'stopped' | 'hangup' | 'error';
+
+export interface RecordingResult {
+  file: string;
+  reason: RecordingEndReason;
+  durationMs: number;
+  bytes: number;
+  digit?: string;
+  error?: Error;
+}
+
+export interface Recording {
+  readonly file: string;
+  readonly done: Promise<RecordingResult>;
+  readonly durationMs: number;
+  stop(): Promise<RecordingResult>;
+}
+
+const FRAME = 160;
+const RATE = 8000;
+/** Header and sizes are rewritten after every flush, so a crash loses at most one second. */
+const FLUSH_FRAMES = 50;
+/** Mean absolute level under which a frame counts as silence (about -45 dBov). */
+const SILENCE_LEVEL = 150;
+
+/**
+ * Writes 8 kHz 16-bit PCM WAV from one or two inputs on the media clock ('record' phase).
+ * Each input feeds a FIFO from packet arrival; each tick takes exactly 20 ms from each,
+ * zeros where the peer sent nothing, so the file's length is the wall-clock length.
+ */
+export class Recorder implements Recording, MediaTicker {
+  readonly file: string;
+  readonly done: Promise<RecordingResult>;
+  private resolve!: (r: RecordingResult) => void;
+  private readonly channels: 1 | 2;
+  private readonly fifos: PcmFifo[];
+  private readonly frames: Int16Array[];
+  private readonly unsubscribe: Array<() => void> = [];
+  private pending: Buffer;
+  private pendingFrames = 0;
+  private samples = 0;
+  private silentFrames = 0;
+  private fh: FileHandle | undefined;
+  private writes: Promise<void> = Promise.resolve();
+  private written = 0;
+  private removeTicker: (() => void) | undefined;
+  private state: 'starting' | 'recording' | 'ending' | 'ended' = 'starting';
+
+  private constructor(
+    private readonly opts: RecordOptions,
+    private readonly clock: MediaClock,
+  ) {
+    this.file = opts.file;
+    this.channels = opts.inputs.length === 2 && !opts.mono ? 2 : 1;
+    this.fifos = opts.inputs.map(() => new PcmFifo(FRAME * 10));
+    this.frames = opts.inputs.map(() => new Int16Array(FRAME));
+    this.pending = Buffer.alloc(FLUSH_FRAMES * FRAME * 2 * this.channels);
+    this.done = new Promise((r) => {
+      this.resolve = r;
+    });
+  }
+
+  /** Opens the file (header first) and starts once `before` has played. */
+  static async start(opts: RecordOptions, clock: MediaClock): Promise<Recorder> {
+    if (opts.inputs.length < 1 || opts.inputs.length > 2)
+      throw new Error('a recording takes one or two inputs');
+    const r = new Recorder(opts, clock);
+    r.fh = await open(opts.file, 'w');
+    await r.fh.write(r.header(0), 0, WAV_HEADER_BYTES, 0);
+    r.written = 0;
+    r.arm();
+    return r;
+  }
+
+  get durationMs(): number {
+    return (this.samples / RATE) * 1000;
+  }
+
+  stop(): Promise<RecordingResult> {
+    this.end('stopped');
+    return this.done;
+  }
+
+  onTick(): void {
+    if (this.state !== 'recording') return;
+    let loud = false;
+    for (let c = 0; c < this.fifos.length; c++) {
+      const frame = this.frames[c] as Int16Array;
+      (this.fifos[c] as PcmFifo).read(frame);
+      if (!loud && meanAbs(frame) > SILENCE_LEVEL) loud = true;
+    }
+    this.appendFrame();
+    this.samples += FRAME;
+    const o = this.opts;
+    if (o.maxLengthMs !== undefined && this.durationMs >= o.maxLengthMs) {
+      this.end('max-length');
+      return;
+    }
+    this.silentFrames = loud ? 0 : this.silentFrames + 1;
+    if (o.silenceTimeoutMs !== undefined && this.silentFrames * 20 >= o.silenceTimeoutMs) this.end('silence');
+  }
+
+  private arm(): void {
+    const o = this.opts;
+    o.signal?.addEventListener('abort', () => this.end('stopped'), { once: true });
+    o.inputs.forEach((input, i) => {
+      const fifo = this.fifos[i] as PcmFifo;
+      this.unsubscribe.push(
+        input.onAudio((pcm) => {
+          if (this.state === 'recording') fifo.write(pcm);
+        }),
+      );
+      input.closed?.then(() => this.end('hangup'));
+      if (o.finishOnKey && input.onDtmf) {
+        this.unsubscribe.push(
+          input.onDtmf((e) => {
+            if (o.finishOnKey?.includes(e.digit)) this.end('dtmf', e.digit);
+          }),
+        );
+      }
+    });
+    const begin = () => {
+      if (this.state !== 'starting') return;
+      this.state = 'recording';
+      this.removeTicker = this.clock.add(this, 'record');
+    };
+    if (o.signal?.aborted) this.end('stopped');
+    else if (o.before) o.before.then(begin, begin);
+    else begin();
+  }
+
+  private appendFrame(): void {
+    const base = this.pendingFrames * FRAME * this.channels * 2;
+    const buf = this.pending;
+    if (this.channels === 2) {
+      const l = this.frames[0] as Int16Array;
+      const r = this.frames[1] as Int16Array;
+      for (let i = 0; i < FRAME; i++) {
+        buf.writeInt16LE(l[i] as number, base + i * 4);
+        buf.writeInt16LE(r[i] as number, base + i * 4 + 2);
+      }
+    } else if (this.frames.length === 2) {
+      const a = this.frames[0] as Int16Array;
+      const b = this.frames[1] as Int16Array;
+      for (let i = 0; i < FRAME; i++) {
+        const v = (a[i] as number) + (b[i] as number);
+        buf.writeInt16LE(v > 32767 ? 32767 : v < -32768 ? -32768 : v, base + i * 2);
+      }
+    } else {
+      const a = this.frames[0] as Int16Array;
+      for (let i = 0; i < FRAME; i++) buf.writeInt16LE(a[i] as number, base + i * 2);
+    }
+    if (++this.pendingFrames === FLUSH_FRAMES) this.flush();
+  }
+
+  /** Appends the pending audio and rewrites the sizes, in order, off the clock's path. */
+  private flush(): void {
+    if (this.pendingFrames === 0) return;
+    const bytes = this.pendingFrames * FRAME * this.channels * 2;
+    const chunk = Buffer.from(this.pending.subarray(0, bytes));
+    this.pendingFrames = 0;
+    const fh = this.fh as FileHandle;
+    this.writes = this.writes.then(async () => {
+      await fh.write(chunk, 0, chunk.length, WAV_HEADER_BYTES + this.written);
+      this.written += chunk.length;
+      await fh.write(this.header(this.written), 0, WAV_HEADER_BYTES, 0);
+    });
+  }
+
+  private header(dataBytes: number): Buffer {
+    return wavHeader({ sampleRate: RATE, channels: this.channels, bitsPerSample: 16, dataBytes });
+  }
+
+  private end(reason: RecordingEndReason, digit?: string): void {
+    if (this.state === 'ending' || this.state === 'ended') return;
+    this.state = 'ending';
+    this.removeTicker?.();
+    for (const u of this.unsubscribe) u();
+    this.flush();
+    const fh = this.fh as FileHandle;
+    this.writes
+      .then(() => fh.close())
+      .then(
+        () => this.finish(reason, digit),
+        (err: unknown) => this.finish('error', digit, err instanceof Error ? err : new Error(String(err))),
+      );
+  }
+
+  private finish(reason: RecordingEndReason, digit?: string, error?: Error): void {
+    this.state = 'ended';
+    this.resolve({
+      file: this.file,
+      reason,
+      durationMs: this.durationMs,
+      bytes: WAV_HEADER_BYTES + this.written,
+      ...(digit ? { digit } : {}),
+      ...(error ? { error } : {}),
+    });
+  }
+}
+
+function meanAbs(frame: Int16Array): number {
+  let s = 0;
+  for (let i = 0; i < frame.length; i++) {
+    const v = frame[i] as number;
+    s += v < 0 ? -v : v;
+  }
+  return s / frame.length;
+}

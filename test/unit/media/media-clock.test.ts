@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { MediaClock } from '../../../src/media/media-clock.ts';
+import { FakeClock } from '../../helpers/fake-clock.ts';
+
+describe('MediaClock', () => {
+  it('ticks every 20 ms on a schedule computed from the start, with one timer for all tickers', () => {
+    const fake = new FakeClock();
+    const clock = new MediaClock({ clock: fake });
+    const seen: Array<[string, number, number]> = [];
+    clock.add({ onTick: (n, t) => seen.push(['a', n, t]) });
+    clock.add({ onTick: (n, t) => seen.push(['b', n, t]) });
+    assert.equal(fake.armed, 1);
+    fake.advance(100);
+    const ticksA = seen.filter((s) => s[0] === 'a').map((s) => [s[1], s[2]]);
+    assert.deepEqual(ticksA, [
+      [0, 0],
+      [1, 20],
+      [2, 40],
+      [3, 60],
+      [4, 80],
+      [5, 100],
+    ]);
+    assert.equal(seen.filter((s) => s[0] === 'b').length, 6);
+    assert.equal(fake.armed, 1);
+  });
+
+  it('runs the phases in order: mix, send, record', () => {
+    const fake = new FakeClock();
+    const clock = new MediaClock({ clock: fake });
+    const order: string[] = [];
+    clock.add({ onTick: () => order.push('record') }, 'record');
+    clock.add({ onTick: () => order.push('send') }, 'send');
+    clock.add({ onTick: () => order.push('mix') }, 'mix');
+    fake.advance(0);
+    assert.deepEqual(order, ['mix', 'send', 'record']);
+  });
+
+  it('stops its timer when the last ticker leaves and restarts on the next', () => {
+    const fake = new FakeClock();
+    const clock = new MediaClock({ clock: fake });
+    let n = 0;
+    const remove = clock.add({ onTick: () => n++ });
+    fake.advance(40);
+    remove();
+    assert.equal(clock.running, false);
+    assert.equal(fake.armed, 0);
+    fake.advance(100);
+    assert.equal(n, 3);
+    clock.add({ onTick: () => n++ });
+    assert.equal(fake.armed, 1);
+  });
+
+  it('a ticker that removes itself and another that joins in the same tick leave one timer', () => {
+    const fake = new FakeClock();
+    const clock = new MediaClock({ clock: fake });
+    let joined = 0;
+    const self = {
+      onTick: () => {
+        clock.remove(self);
+        clock.add({ onTick: () => joined++ });
+      },
+    };
+    clock.add(self);
+    fake.advance(0);
+    fake.advance(60);
+    assert.equal(fake.armed, 1);
+    assert.ok(joined >= 3);
+  });
+
+  it('skips periods instead of bursting when it falls far behind, and counts them', () => {
+    let now = 0;
+    const timers: Array<() => void> = [];
+    const clock = new MediaClock({
+      clock: {
+        now: () => now,
+        setTimer: (_ms, fn) => {
+          timers.push(fn);
+          return { cancel: () => {} };
+        },
+      },
+    });
+    const ticks: number[] = [];
+    clock.add({ onTick: (n) => ticks.push(n) });
+    (timers.pop() as () => void)();
+    now = 200; // a 200 ms stall: 10 periods late
+    (timers.pop() as () => void)();
+    assert.deepEqual(ticks, [0, 10]);
+    assert.equal(clock.stats().skipped, 9);
+    assert.ok(clock.stats().maxLateMs < 20);
+  });
+
+  it('catches up a short delay period by period, so timestamps stay continuous', () => {
+    let now = 0;
+    const timers: Array<() => void> = [];
+    const clock = new MediaClock({
+      clock: {
+        now: () => now,
+        setTimer: (_ms, fn) => {
+          timers.push(fn);
+          return { cancel: () => {} };
+        },
+      },
+    });
+    const ticks: number[] = [];
+    clock.add({ onTick: (n) => ticks.push(n) });
+    (timers.pop() as () => void)();
+    now = 45;
+    (timers.pop() as () => void)();
+    assert.deepEqual(ticks, [0, 1, 2]);
+    assert.equal(clock.stats().skipped, 0);
+  });
+
+  it('a throwing ticker is reported and does not stop the others', () => {
+    const fake = new FakeClock();
+    const clock = new MediaClock({ clock: fake });
+    const errors: unknown[] = [];
+    clock.onError((e) => errors.push(e));
+    let ok = 0;
+    clock.add({
+      onTick: () => {
+        throw new Error('boom');
+      },
+    });
+    clock.add({ onTick: () => ok++ });
+    fake.advance(20);
+    assert.equal(ok, 2);
+    assert.equal(errors.length, 2);
+  });
+});
