@@ -80,6 +80,11 @@ export class MediaClock {
     return this.next - 1;
   }
 
+  /** The time of the clock's source (ms): the base of the `nowMs` that tickers get. */
+  now(): number {
+    return this.clock.now();
+  }
+
   get running(): boolean {
     return this.timer !== undefined;
   }

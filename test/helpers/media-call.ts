@@ -10,6 +10,7 @@ import type { SipRequest } from '../../src/sip/message/message.ts';
 import { LocalSdpSession } from '../../src/sip/sdp/local-sdp-session.ts';
 import type { NegotiatedMedia } from '../../src/sip/sdp/negotiated-media.ts';
 import type { UserAgent } from '../../src/sip/ua/user-agent.ts';
+import { randomRtpRange } from './media-lab.ts';
 
 export interface MediaCall {
   dialog: Dialog;
@@ -121,12 +122,11 @@ export function answerIncoming(
 }
 
 /**
- * An even RTP port range of `size` ports at a random base in 30000-49999 for one engine in
- * one test; baresip instances take theirs from 50000 up, so the two never meet.
+ * An even RTP port range of `size` ports for one engine in one test (see randomRtpRange);
+ * baresip instances take theirs from 50000 up, so the two never meet.
  */
 export function rtpRange(size = 40): { low: number; high: number } {
-  const low = 30000 + 2 * Math.floor((Math.random() * (20000 - size)) / 2);
-  return { low, high: low + size - 1 };
+  return randomRtpRange(size);
 }
 
 function withMedia(

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { PCMA, PCMU } from '../../src/media/codec/g711.ts';
 import type { LocalEndpoint } from '../../src/media/local/local-endpoint.ts';
 import { LocalMediaEngine } from '../../src/media/local/local-engine.ts';
@@ -9,9 +10,9 @@ import type { NegotiatedMedia } from '../../src/sip/sdp/negotiated-media.ts';
 import type { UserAgent } from '../../src/sip/ua/user-agent.ts';
 import { parseRtp, readPcapFile } from './pcap.ts';
 
-/** An even RTP range of `size` ports at a random high base, so suites can run side by side. */
+/** An even RTP range of `size` ports at a random base below the ephemeral ports (32768+), so suites can run side by side. */
 export function randomRtpRange(size = 40): { low: number; high: number } {
-  const low = 30000 + 2 * Math.floor(Math.random() * 10000);
+  const low = 20000 + 2 * Math.floor((Math.random() * (12000 - size)) / 2);
   return { low, high: low + size - 1 };
 }
 
@@ -19,16 +20,28 @@ export function testEngine(size = 40): LocalMediaEngine {
   return new LocalMediaEngine({ ports: randomRtpRange(size), address: '127.0.0.1' });
 }
 
-/** Fails unless every port of the range can be bound again: nothing of ours leaked. */
+/**
+ * Fails if a socket of this process is still bound to a port of the range: nothing of ours
+ * leaked. Reads /proc (our descriptors' socket inodes against /proc/net/udp), so sockets of
+ * other test files running beside this one do not count.
+ */
 export async function assertRangeFree(range: { low: number; high: number }): Promise<void> {
+  const ours = new Set<string>();
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`));
+      if (m) ours.add(m[1] as string);
+    } catch {
+      // closed meanwhile
+    }
+  }
   const busy: number[] = [];
-  for (let port = range.low; port <= range.high; port++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = createSocket('udp4');
-      s.once('error', () => resolve(false));
-      s.bind(port, '127.0.0.1', () => s.close(() => resolve(true)));
-    });
-    if (!ok) busy.push(port);
+  for (const table of ['/proc/net/udp', '/proc/net/udp6']) {
+    for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      const port = Number.parseInt((cols[1] ?? '').split(':')[1] ?? '', 16);
+      if (port >= range.low && port <= range.high && ours.has(cols[9] ?? '')) busy.push(port);
+    }
   }
   assert.deepEqual(busy, [], `RTP ports still bound after the test: ${busy.join(', ')}`);
 }
@@ -114,3 +127,204 @@ export function pcapAudio(path: string): Int16Array {
   }
   return out;
 }
+
+/**
+ * A UDP socket on 127.0.0.1 at a port in 52000-59999, above the ranges `randomRtpRange`
+ * hands out (from 30000, up to about 50500 for the largest), so that a test's own socket
+ * never sits in the range of an engine whose test checks that its range is free (test
+ * files run side by side). Port 0 would let the OS pick one anywhere in 32768-60999.
+ */
+export async function bindTestSocket(): Promise<ReturnType<typeof createSocket>> {
+  for (let attempt = 0; ; attempt++) {
+    const socket = createSocket('udp4');
+    const port = 52000 + Math.floor(Math.random() * 8000);
+    const bound = await new Promise<boolean>((resolve) => {
+      socket.once('error', () => resolve(false));
+      socket.bind(port, '127.0.0.1', () => resolve(true));
+    });
+    if (bound) return socket;
+    try {
+      socket.close();
+    } catch {
+      // never bound: nothing to close
+    }
+    if (attempt === 50) throw new Error('no free UDP port for a test socket');
+  }
+}
+
+/** Where a unit test's engine sends to: a raw peer on loopback, everything (RTCP too) on one port. */
+export function mediaTo(
+  port: number,
+  opts: {
+    codec?: 'PCMU' | 'PCMA';
+    payloadType?: number;
+    telephoneEventPt?: number;
+    direction?: 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
+  } = {},
+): NegotiatedMedia {
+  const codec = opts.codec ?? 'PCMU';
+  return {
+    remote: { address: '127.0.0.1', port, rtcpPort: port, rtcpAddress: '127.0.0.1', rtcpMux: true },
+    payloadType: opts.payloadType ?? (codec === 'PCMU' ? 0 : 8),
+    codec,
+    clockRate: 8000,
+    ...(opts.telephoneEventPt !== undefined ? { telephoneEventPt: opts.telephoneEventPt } : {}),
+    ptime: 20,
+    direction: opts.direction ?? 'sendrecv',
+    hold: false,
+    mediaIndex: 0,
+  };
+}
+
+/** An RTP packet a raw peer received, with when (performance.now()). */
+export interface ReceivedRtp {
+  marker: boolean;
+  payloadType: number;
+  seq: number;
+  timestamp: number;
+  ssrc: number;
+  payload: Buffer;
+  at: number;
+}
+
+/**
+ * A hand-driven RTP peer for unit tests: a UDP socket on 127.0.0.1 (see bindTestSocket) that
+ * keeps what it receives (RTP and RTCP apart, RFC 5761 4) and sends packets built here, with
+ * its own SSRC, sequence and timestamp that advance as it sends.
+ */
+export class RtpPeer {
+  readonly rtp: ReceivedRtp[] = [];
+  readonly rtcp: Buffer[] = [];
+  /** What this peer sent, in order. */
+  readonly sent: Array<{ payloadType: number; payload: Buffer; seq: number; timestamp: number }> = [];
+  ssrc = (Math.random() * 0x100000000) >>> 0;
+  seq = Math.floor(Math.random() * 0x10000);
+  ts = (Math.random() * 0x100000000) >>> 0;
+  /** The endpoint port packets go to. */
+  target = 0;
+  private closing: Promise<void> | undefined;
+
+  private constructor(private readonly socket: ReturnType<typeof createSocket>) {
+    socket.on('message', (msg) => {
+      const b1 = msg[1] ?? 0;
+      if (msg.length >= 8 && b1 >= 192 && b1 <= 223) {
+        this.rtcp.push(Buffer.from(msg));
+        return;
+      }
+      const p = parseRtp(Buffer.from(msg));
+      if (p) this.rtp.push({ ...p, at: performance.now() });
+    });
+  }
+
+  static async open(): Promise<RtpPeer> {
+    return new RtpPeer(await bindTestSocket());
+  }
+
+  get port(): number {
+    return this.socket.address().port;
+  }
+
+  /** One packet to the target with the peer's SSRC and next sequence number (unless given). */
+  send(
+    payloadType: number,
+    payload: Uint8Array,
+    opts: { marker?: boolean; timestamp?: number; seq?: number; ssrc?: number } = {},
+  ): void {
+    const seq = opts.seq ?? this.seq;
+    if (opts.seq === undefined) this.seq = (this.seq + 1) & 0xffff;
+    const packet = Buffer.alloc(12 + payload.length);
+    packet[0] = 0x80;
+    packet[1] = (opts.marker ? 0x80 : 0) | payloadType;
+    packet.writeUInt16BE(seq & 0xffff, 2);
+    packet.writeUInt32BE((opts.timestamp ?? this.ts) >>> 0, 4);
+    packet.writeUInt32BE((opts.ssrc ?? this.ssrc) >>> 0, 8);
+    packet.set(payload, 12);
+    this.sent.push({ payloadType, payload: packet.subarray(12), seq, timestamp: packet.readUInt32BE(4) });
+    this.socket.send(packet, this.target, '127.0.0.1');
+  }
+
+  /** Any datagram, as it is, to `port` (the target by default). */
+  sendRaw(data: Uint8Array, port = this.target): void {
+    this.socket.send(data, port, '127.0.0.1');
+  }
+
+  /** One 20 ms frame of audio, encoded with `codec`; the timestamp then moves on by 160. */
+  sendFrame(pcm: Int16Array, codec: 'PCMU' | 'PCMA' = 'PCMU', marker = false): void {
+    const c = codec === 'PCMU' ? PCMU : PCMA;
+    const payload = new Uint8Array(pcm.length);
+    c.encode(pcm, payload);
+    this.send(c.payloadType, payload, { marker });
+    this.ts = (this.ts + pcm.length) >>> 0;
+  }
+
+  /**
+   * Sends `pcm` frame by frame at 20 ms intervals (kept on schedule, not drifting), the
+   * first frame with the marker unless `marker` is false.
+   */
+  async stream(
+    pcm: Int16Array,
+    opts: { codec?: 'PCMU' | 'PCMA'; marker?: boolean; signal?: AbortSignal } = {},
+  ): Promise<void> {
+    const start = performance.now();
+    for (let i = 0; i * 160 < pcm.length; i++) {
+      if (opts.signal?.aborted) return;
+      const wait = start + i * 20 - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const frame = new Int16Array(160);
+      frame.set(pcm.subarray(i * 160, i * 160 + 160));
+      this.sendFrame(frame, opts.codec ?? 'PCMU', i === 0 && opts.marker !== false);
+    }
+  }
+
+  /**
+   * A key press as RFC 4733 packets at 20 ms: updates every 160 units, the final duration
+   * three times with the E bit, all with the timestamp of the event's start (2.5.1).
+   */
+  async sendEvent(payloadType: number, event: number, durationMs = 100): Promise<void> {
+    const total = durationMs * 8;
+    const start = this.ts;
+    let first = true;
+    for (let d = 160; ; d += 160) {
+      const duration = Math.min(d, total);
+      const end = duration === total;
+      const repeats = end ? 3 : 1;
+      for (let k = 0; k < repeats; k++) {
+        const payload = Uint8Array.of(event, (end ? 0x80 : 0) | 10, duration >> 8, duration & 0xff);
+        this.send(payloadType, payload, { marker: first, timestamp: start });
+        first = false;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      if (end) break;
+    }
+    this.ts = (start + total) >>> 0;
+  }
+
+  /** Waits until `cond` holds (polling every 5 ms), or fails after `ms`. */
+  async until(cond: () => boolean, ms: number, what: string): Promise<void> {
+    const end = performance.now() + ms;
+    while (!cond()) {
+      if (performance.now() > end) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
+  /** The audio of received packets (PCMU/PCMA only), decoded and joined in arrival order. */
+  audio(packets: readonly ReceivedRtp[] = this.rtp): Int16Array {
+    const audio = packets.filter((p) => p.payloadType === 0 || p.payloadType === 8);
+    const out = new Int16Array(audio.reduce((n, p) => n + p.payload.length, 0));
+    let at = 0;
+    for (const p of audio) {
+      (p.payloadType === 0 ? PCMU : PCMA).decode(p.payload, out.subarray(at, at + p.payload.length));
+      at += p.payload.length;
+    }
+    return out;
+  }
+
+  /** Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= new Promise((resolve) => this.socket.close(() => resolve()));
+    return this.closing;
+  }
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

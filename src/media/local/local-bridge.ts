@@ -45,7 +45,7 @@ export class LocalBridge implements MediaBridge {
       const codec = pt === 0 ? PCMU : PCMA;
       to.relay(h, packet, at, codec === to.sendCodec ? undefined : codec);
     } else if (pt === (from.telephoneEventPt ?? TE_FALLBACK_PT) || pt === TE_FALLBACK_PT) {
-      to.relayEvent(h, packet, at);
+      to.relayEvent(h, packet);
     }
   }
 }

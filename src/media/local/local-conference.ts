@@ -65,6 +65,13 @@ export class LocalConference implements MediaConference, MediaTicker {
   }
 
   join(endpoint: LocalEndpoint, opts: { muted?: boolean; deaf?: boolean } = {}): ConferenceMember {
+    // One membership per endpoint: a second one would add its voice twice (and it would hear itself).
+    for (const m of this.members) {
+      if (m.endpoint !== endpoint) continue;
+      if (opts.muted !== undefined) m.muted = opts.muted;
+      if (opts.deaf !== undefined) m.deaf = opts.deaf;
+      return m;
+    }
     const m = new Member(endpoint, opts, (x) => this.members.delete(x));
     this.members.add(m);
     return m;

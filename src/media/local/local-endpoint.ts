@@ -14,7 +14,7 @@ import type {
 import type { Playback, PlayOptions } from '../play/player.ts';
 import { Player } from '../play/player.ts';
 import { RTP_HEADER_BYTES, type RtpHeader, random32 } from '../rtp/packet.ts';
-import type { RtpSession } from '../rtp/rtp-session.ts';
+import type { RtpSession, RtpSessionCounters } from '../rtp/rtp-session.ts';
 import type { RtpLegStats } from '../rtp/rtp-stats.ts';
 import { DtmfSender } from './dtmf-sender.ts';
 import type { MediaLoader } from './media-loader.ts';
@@ -70,6 +70,10 @@ export class LocalEndpoint implements MediaEndpoint, MediaTicker {
   private gap = true;
   private relaySsrc: number | undefined;
   private relayOffset = 0;
+  /** Added to the clock's timestamps once relayed audio ran ahead of them (see catchUp). */
+  private tsShift = 0;
+  /** The timestamp just past the last audio sent. */
+  private tsEnd: number | undefined;
   private readonly frame = new Int16Array(FRAME);
   private readonly playFlags = { started: false };
   private decoded = new Int16Array(FRAME);
@@ -175,6 +179,11 @@ export class LocalEndpoint implements MediaEndpoint, MediaTicker {
     return this.session.stats();
   }
 
+  /** Datagrams the RTP session dropped (invalid, or from an address other than the peer's) and RTCP counts. */
+  get rtpCounters(): Readonly<RtpSessionCounters> {
+    return this.session.counters;
+  }
+
   async close(): Promise<void> {
     if (this.isClosed) return;
     this.isClosed = true;
@@ -197,13 +206,14 @@ export class LocalEndpoint implements MediaEndpoint, MediaTicker {
     this.session.poll(nowMs);
     this.rfc4733.poll(nowMs);
     if (!this.sendEnabled || !this.session.remote) return;
-    const ts = this.tsBase + (tick - this.tick0) * FRAME;
-    const ev = this.dtmfOut.next(ts);
+    const ts = this.tsBase + (tick - this.tick0) * FRAME + this.tsShift;
+    const ev = this.dtmfOut.busy ? this.dtmfOut.next(this.catchUp(ts)) : null;
     if (ev) {
       // RFC 4733 2.5.1.1: all packets of an event carry its start timestamp.
       const packet = Buffer.allocUnsafe(RTP_HEADER_BYTES + ev.payload.length);
       packet.set(ev.payload, RTP_HEADER_BYTES);
       this.session.send(packet, this.tePt ?? OUR_TE_PT, ev.marker, ev.timestamp);
+      this.tsEnd = (this.tsBase + (tick - this.tick0 + 1) * FRAME + this.tsShift) >>> 0;
       this.gap = true;
       return;
     }
@@ -216,7 +226,7 @@ export class LocalEndpoint implements MediaEndpoint, MediaTicker {
       if (mix) frame.set(mix);
       else frame.fill(0);
     } else if (this.relayActive) {
-      this.gap = true;
+      // relay() sends the other leg's packets as they arrive, on the other peer's timing.
       return;
     } else if (this.idleSilence) {
       frame.fill(0);
@@ -224,7 +234,25 @@ export class LocalEndpoint implements MediaEndpoint, MediaTicker {
       this.gap = true;
       return;
     }
-    this.sendPcm(frame, ts, marker || this.gap, nowMs);
+    if (this.relaySsrc !== undefined) {
+      // Relayed audio went out last: our own frames start a new talkspurt on our timeline.
+      this.relaySsrc = undefined;
+      marker = true;
+    }
+    this.sendPcm(frame, this.catchUp(ts), marker || this.gap, nowMs);
+  }
+
+  /**
+   * RTP timestamps never go back (RFC 3550 5.1). Relayed audio is stamped from its arrival
+   * and so runs up to a frame ahead of the clock's timestamps; when our own audio takes
+   * over again, our timeline moves forward past it, for good.
+   */
+  private catchUp(ts: number): number {
+    if (this.tsEnd === undefined) return ts >>> 0;
+    const behind = (this.tsEnd - ts) | 0;
+    if (behind <= 0) return ts >>> 0;
+    this.tsShift += behind;
+    return (ts + behind) >>> 0;
   }
 
   /** Encodes and sends one frame of audio now (clock driven, or transcoded from a bridge). */
@@ -232,6 +260,7 @@ export class LocalEndpoint implements MediaEndpoint, MediaTicker {
     const packet = Buffer.allocUnsafe(RTP_HEADER_BYTES + pcm.length);
     this.codec.encode(pcm, packet.subarray(RTP_HEADER_BYTES));
     this.session.send(packet, this.payloadType, marker, timestamp);
+    this.tsEnd = (timestamp + pcm.length) >>> 0;
     this.gap = false;
     if (this.outListeners.size > 0) for (const l of this.outListeners) l(pcm, nowMs);
   }
@@ -247,8 +276,10 @@ export class LocalEndpoint implements MediaEndpoint, MediaTicker {
     }
     let marker = h.marker;
     if (this.relaySsrc !== h.ssrc || this.gap) {
-      const elapsed = Math.max(0, Math.round((arrivalMs - this.lastTickMs) * 8));
-      const tsNow = this.tsBase + (this.clock.currentTick - this.tick0 + 1) * FRAME + elapsed;
+      // On the media clock's time base, like lastTickMs (arrivalMs is the session's wall clock).
+      const elapsed = Math.max(0, Math.round((this.clock.now() - this.lastTickMs) * 8));
+      let tsNow = this.tsBase + (this.clock.currentTick - this.tick0 + 1) * FRAME + this.tsShift + elapsed;
+      if (this.tsEnd !== undefined && ((this.tsEnd - tsNow) | 0) > 0) tsNow = this.tsEnd;
       this.relayOffset = (tsNow - h.timestamp) | 0;
       this.relaySsrc = h.ssrc;
       marker = true;
@@ -270,11 +301,12 @@ export class LocalEndpoint implements MediaEndpoint, MediaTicker {
       for (const l of this.outListeners) l(pcm, arrivalMs);
     }
     this.session.send(out, this.payloadType, marker, ts);
+    this.tsEnd = (ts + h.payloadLength) >>> 0;
     this.gap = false;
   }
 
   /** Relays an RFC 4733 packet of the other leg with our telephone-event payload type. */
-  relayEvent(h: RtpHeader, packet: Buffer, arrivalMs: number): void {
+  relayEvent(h: RtpHeader, packet: Buffer): void {
     if (this.tePt === undefined || !this.sendEnabled || this.isClosed || this.relaySsrc === undefined) return;
     const payload = Buffer.from(packet.subarray(h.payloadOffset, h.payloadOffset + h.payloadLength));
     const out = Buffer.allocUnsafe(RTP_HEADER_BYTES + payload.length);

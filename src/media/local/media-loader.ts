@@ -51,8 +51,10 @@ export class MediaLoader {
         if (!fetcher) throw new MediaLoadError('no media fetcher configured');
         const got = await fetcher.fetch(item.url, signal);
         const s = await stat(got.file);
+        // Not the mtime: the fetcher touches its files on every use (its LRU order). A new
+        // body replaces the file by a rename, so a new version has a new inode.
         return new ClipSource(
-          await this.clip(`url:${got.file}:${s.mtimeMs}:${s.size}`, () => readFile(got.file)),
+          await this.clip(`url:${got.file}:${s.ino}:${s.size}`, () => readFile(got.file)),
         );
       }
       case 'speak': {

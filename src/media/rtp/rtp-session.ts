@@ -22,6 +22,8 @@ export interface RtpSessionOptions {
   cname?: string;
   /** Wall-clock ms (sub-millisecond), for statistics and the NTP timestamps of reports. */
   wallClock?: () => number;
+  /** Nominal RTCP report interval (RFC 3550 6.2); default 5000. Tests shorten it. */
+  rtcpIntervalMs?: number;
   logger?: Logger;
 }
 
@@ -60,6 +62,7 @@ export class RtpSession {
   private readonly symmetric: boolean;
   private readonly cname: string;
   private readonly wallClock: () => number;
+  private readonly rtcpIntervalMs: number;
   private readonly log: Logger;
   private sdpRemote: RemoteEndpoint | undefined;
   private target: Address | undefined;
@@ -83,6 +86,7 @@ export class RtpSession {
     this.symmetric = opts.symmetric ?? true;
     this.cname = opts.cname ?? `patchbay-${this.ssrc.toString(16)}`;
     this.wallClock = opts.wallClock ?? (() => performance.timeOrigin + performance.now());
+    this.rtcpIntervalMs = opts.rtcpIntervalMs ?? RTCP_INTERVAL_MS;
     this.log = opts.logger ?? silentLogger;
     this.rtp.on('message', (msg, rinfo) => this.receive(msg, rinfo));
     this.rtcp?.on('message', (msg, rinfo) => this.receiveRtcp(msg, rinfo));
@@ -130,12 +134,12 @@ export class RtpSession {
   poll(nowMs: number): void {
     if (this.nextRtcpAt === undefined) {
       // Randomised like every interval, so that legs set up together do not report together.
-      this.nextRtcpAt = nowMs + (RTCP_INTERVAL_MS / 2) * (0.5 + Math.random());
+      this.nextRtcpAt = nowMs + (this.rtcpIntervalMs / 2) * (0.5 + Math.random());
       return;
     }
     if (nowMs < this.nextRtcpAt) return;
     // RFC 3550 6.3.1: randomise the interval to 0.5..1.5 times the nominal value.
-    this.nextRtcpAt = nowMs + RTCP_INTERVAL_MS * (0.5 + Math.random());
+    this.nextRtcpAt = nowMs + this.rtcpIntervalMs * (0.5 + Math.random());
     this.sendReport();
   }
 
@@ -154,10 +158,13 @@ export class RtpSession {
   /** Sends a final report with BYE (RFC 3550 6.6) and frees the ports. Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
+    let sent: Promise<void> | undefined;
     if (this.rtcpTarget && (this.sender.packetsSent > 0 || this.remoteSsrc !== undefined)) {
-      this.sendReport(buildBye(this.ssrc));
+      sent = new Promise((resolve) => this.sendReport(buildBye(this.ssrc), resolve));
     }
     this.closed = true;
+    // dgram sends once the address is looked up, a tick later: closing the socket first would drop the BYE.
+    await sent;
     await this.allocation.release();
   }
 
@@ -237,10 +244,14 @@ export class RtpSession {
     this.receiver = new ReceiverStats();
   }
 
-  private sendReport(extra?: Buffer): void {
+  /** `sent` is called once the datagram has left (or failed to). */
+  private sendReport(extra?: Buffer, sent?: () => void): void {
     const target = this.rtcpTarget;
     const socket = this.sdpRemote?.rtcpMux || !this.rtcp ? this.rtp : this.rtcp;
-    if (!target || this.closed) return;
+    if (!target || this.closed) {
+      sent?.();
+      return;
+    }
     const wall = this.wallClock();
     const reports = this.remoteSsrc !== undefined ? [this.receiver.reportBlock(this.remoteSsrc, wall)] : [];
     // RFC 3550 6.4: an SR when we sent since the start, else an RR; SDES CNAME always (6.1).
@@ -250,7 +261,7 @@ export class RtpSession {
       : buildReceiverReport({ ssrc: this.ssrc, reports });
     const parts = [first, buildSdes(this.ssrc, this.cname)];
     if (extra) parts.push(extra);
-    socket.send(buildCompound(parts), target.port, target.address);
+    socket.send(buildCompound(parts), target.port, target.address, sent && (() => sent()));
     this.counters.rtcpSent++;
   }
 }

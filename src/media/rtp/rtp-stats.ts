@@ -137,7 +137,9 @@ export class ReceiverStats {
     this.receivedCount++;
     this.packetsReceived++;
     this.octetsReceived += payloadOctets;
-    this.updateJitter(rtpTimestamp, arrivalMs, clockRate);
+    // clockRate 0: a packet whose timestamp does not follow the media clock (an RFC 4733
+    // event repeats its start timestamp), counted but kept out of the jitter.
+    if (clockRate > 0) this.updateJitter(rtpTimestamp, arrivalMs, clockRate);
     return verdict;
   }
 

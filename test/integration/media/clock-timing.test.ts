@@ -9,9 +9,10 @@ const RECEIVER = fileURLToPath(new URL('../../helpers/rtp-timing-receiver.mjs', 
 const STREAMS = Number(process.env.PATCHBAY_TIMING_STREAMS ?? 200);
 
 describe('media clock under load', () => {
-  test(`${STREAMS} concurrent playbacks leave at 20 ms intervals (p99 deviation <= 2 ms after warm-up, measured in another process)`, async () => {
+  test(`${STREAMS} concurrent playbacks leave at 20 ms intervals (p99 deviation <= 2 ms after warm-up, measured in another process)`, async (t) => {
     // The first second of each stream is left out: the JIT compiles the send path then.
     const rx = spawn(process.execPath, [RECEIVER, '50'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    t.after(() => rx.kill());
     const lines: string[] = [];
     let buffered = '';
     const nextLine = () =>
@@ -31,6 +32,7 @@ describe('media clock under load', () => {
     });
     const port = Number(await nextLine());
     const engine = testEngine(STREAMS * 2 + 20);
+    t.after(() => engine.close());
     const endpoints: LocalEndpoint[] = [];
     for (let i = 0; i < STREAMS; i++) {
       const ep = await engine.createEndpoint({ idleSilence: false });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, describe, test } from 'node:test';
 import { parseWav } from '../../../src/media/audio/wav.ts';
 import type { DtmfEvent } from '../../../src/media/dtmf/types.ts';
 import type { LocalEndpoint } from '../../../src/media/local/local-endpoint.ts';
@@ -34,12 +34,24 @@ describe('media engine against SIPp RTP', () => {
 
   after(() => rmSync(dir, { recursive: true, force: true }));
 
+  let open = false;
+
   async function setUp(): Promise<void> {
     ua = await UserAgent.start({ listen: ['udp:127.0.0.1:0'] });
     engine = testEngine();
+    open = true;
   }
 
+  // A failed assertion must not leave sockets open: the file would never exit.
+  afterEach(async () => {
+    if (!open) return;
+    open = false;
+    await engine.close();
+    await ua.close();
+  });
+
   async function tearDown(): Promise<void> {
+    open = false;
     const range = engine.ports;
     await engine.close();
     await ua.close();

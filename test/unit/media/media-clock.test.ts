@@ -3,6 +3,25 @@ import { describe, it } from 'node:test';
 import { MediaClock } from '../../../src/media/media-clock.ts';
 import { FakeClock } from '../../helpers/fake-clock.ts';
 
+/** A clock whose time the test sets and whose timers fire only when the test says. */
+function manualClock(): { now: number; clock: MediaClock; fireLast: () => void } {
+  const timers: Array<() => void> = [];
+  const m: { now: number; clock: MediaClock; fireLast: () => void } = {
+    now: 0,
+    clock: new MediaClock({
+      clock: {
+        now: (): number => m.now,
+        setTimer: (_ms, fn) => {
+          timers.push(fn);
+          return { cancel: () => {} };
+        },
+      },
+    }),
+    fireLast: () => (timers.pop() as () => void)(),
+  };
+  return m;
+}
+
 describe('MediaClock', () => {
   it('ticks every 20 ms on a schedule computed from the start, with one timer for all tickers', () => {
     const fake = new FakeClock();
@@ -69,44 +88,26 @@ describe('MediaClock', () => {
   });
 
   it('skips periods instead of bursting when it falls far behind, and counts them', () => {
-    let now = 0;
-    const timers: Array<() => void> = [];
-    const clock = new MediaClock({
-      clock: {
-        now: () => now,
-        setTimer: (_ms, fn) => {
-          timers.push(fn);
-          return { cancel: () => {} };
-        },
-      },
-    });
+    const m = manualClock();
+    const clock = m.clock;
     const ticks: number[] = [];
     clock.add({ onTick: (n) => ticks.push(n) });
-    (timers.pop() as () => void)();
-    now = 200; // a 200 ms stall: 10 periods late
-    (timers.pop() as () => void)();
+    m.fireLast();
+    m.now = 200; // a 200 ms stall: 10 periods late
+    m.fireLast();
     assert.deepEqual(ticks, [0, 10]);
     assert.equal(clock.stats().skipped, 9);
     assert.ok(clock.stats().maxLateMs < 20);
   });
 
   it('catches up a short delay period by period, so timestamps stay continuous', () => {
-    let now = 0;
-    const timers: Array<() => void> = [];
-    const clock = new MediaClock({
-      clock: {
-        now: () => now,
-        setTimer: (_ms, fn) => {
-          timers.push(fn);
-          return { cancel: () => {} };
-        },
-      },
-    });
+    const m = manualClock();
+    const clock = m.clock;
     const ticks: number[] = [];
     clock.add({ onTick: (n) => ticks.push(n) });
-    (timers.pop() as () => void)();
-    now = 45;
-    (timers.pop() as () => void)();
+    m.fireLast();
+    m.now = 45;
+    m.fireLast();
     assert.deepEqual(ticks, [0, 1, 2]);
     assert.equal(clock.stats().skipped, 0);
   });

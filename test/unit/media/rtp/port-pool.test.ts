@@ -25,12 +25,12 @@ function closeAll(sockets: Socket[]): Promise<unknown> {
 }
 
 /**
- * A random even base in 40000-59998 whose `ports` ports are all free on `host` right now,
+ * A random even base in 20000-31998 (below the ephemeral ports) whose `ports` ports are all free on `host` right now,
  * so that tests run side by side and do not trip over ports other processes hold.
  */
 async function freeBase(ports: number, host = '127.0.0.1'): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 40000 + 2 * Math.floor(Math.random() * (10000 - ports));
+    const base = 20000 + 2 * Math.floor(Math.random() * (6000 - ports));
     const held: Socket[] = [];
     try {
       for (let p = base; p < base + ports; p++) held.push(await bindOn(host, p));
