@@ -4,8 +4,10 @@
  * a 10 s PCMU clip each towards a receiver in another process, which timestamps every packet.
  * Per step: |gap - 20 ms| between consecutive packets of a stream (p50, p99, max; the first
  * second left out for the JIT), packets received against expected, the media clock (skipped
- * periods, lateness, work per tick), the engine's CPU and the receiver's CPU.
- * The climb stops one step after the first step whose p99 exceeds 2 ms.
+ * periods, lateness, work per tick), the engine's CPU and the receiver's CPU. With two CPUs the
+ * engine is pinned to CPU 0 and the receiver to CPU 1. Before the ladder, a busy loop on each
+ * CPU measures the machine's own stalls. The climb stops one step after the first step whose
+ * p99 exceeds 2 ms (a failed step is run once more first).
  * Usage: npm run bench:media-playback -- --help. Writes bench/results/media-playback.json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';

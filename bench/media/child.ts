@@ -1,9 +1,9 @@
 /**
  * The processes of the media benchmarks. The runner starts each child with `BenchChild.start`
- * (Node with the tsx loader, an IPC channel, its configuration as one JSON argument, optionally
- * pinned to one CPU) and waits
- * for its messages by type; a child uses `childChannel` to read its configuration, receive
- * commands and answer. A child exits when the runner goes away, so nothing is left behind.
+ * (Node with the tsx loader, an IPC channel, its configuration as one JSON argument,
+ * optionally pinned to one CPU) and waits for its messages by type; a child uses
+ * `childChannel` to read its configuration, receive commands and answer. A child exits when
+ * the runner goes away, so nothing is left behind.
  */
 import { type ChildProcess, type StdioOptions, spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';

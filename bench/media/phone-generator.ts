@@ -225,6 +225,7 @@ function report(): void {
 try {
   for (let p = 0; p < phones; p++) sockets.push(await bind(p));
   onMessage((msg) => {
+    if (msg.type === 'count') send({ type: 'count', received });
     if (msg.type !== 'start') return;
     Promise.all(sockets.map((s, p) => connect(s, msg.endpointPorts[p])))
       .then(run)

@@ -123,12 +123,14 @@ export interface GeneratorConfig {
   drainMs: number;
 }
 
-export type GeneratorIn = { type: 'start'; endpointPorts: number[] };
+export type GeneratorIn = { type: 'start'; endpointPorts: number[] } | { type: 'count' };
 
 export type GeneratorOut =
   | { type: 'ready'; ports: number[] }
   | { type: 'window'; phase: WindowPhase }
   | { type: 'report'; report: GeneratorReport }
+  /** Packets received so far (asked for after the engine's totals, to catch late arrivals). */
+  | { type: 'count'; received: number }
   | { type: 'error'; message: string };
 
 export interface GeneratorReport {

@@ -18,6 +18,8 @@ export interface RelayStep {
   window: { seconds: number; sentPps: number; relayedPps: number } | null;
   /** Whole run, warm-up included: packets sent by the phones that no phone received. */
   lossPct: number;
+  /** Packets that reached the phones only after the generator's drain had ended (counted in). */
+  lateArrivals: number;
   drops: { engineSockets: number; generatorSockets: number };
   /** Phone to phone through the bridge, ms (the generator's own lag included). */
   latency: HistogramSummary | null;
@@ -61,11 +63,12 @@ export function relayStepLine(s: RelayStep): string {
     return `${s.kind} ${s.bridges} bridges: ERROR ${s.reason}`;
   return (
     `${s.kind} ${s.bridges} bridges: ${s.ok ? 'pass' : `FAIL (${s.reason})`}; relayed ${fmt(s.window.relayedPps)} pps ` +
-    `of ${fmt(s.window.sentPps)} sent (nominal ${fmt(s.nominalPps)}); loss ${s.lossPct} % (engine received ` +
+    `of ${fmt(s.window.sentPps)} sent (nominal ${fmt(s.nominalPps)}); loss ${s.lossPct} % (${s.lateArrivals} late; engine received ` +
     `${fmt(s.engine.packetsReceived)}, sent ${fmt(s.engine.packetsSent)}; socket drops engine ` +
     `${s.drops.engineSockets}, generator ${s.drops.generatorSockets}); latency p50 ${s.latency.p50} p99 ${s.latency.p99} ` +
     `max ${s.latency.max} ms; engine ${s.engine.cpu.percent} % (idle ${s.engine.idlePercent} %; ${s.engine.usPerPacket} us/packet, ` +
-    `${s.engine.marginalUsPerPacket} above idle, ` +
+    `${s.engine.marginalUsPerPacket} above idle, clock ${s.engine.clock.windowTicks} ticks ` +
+    `${s.engine.clock.windowSkipped} skipped, ` +
     `${fmt(s.engine.ppsPerCore)} pps/core, preempted ${s.engine.cpu.preemptions} times); generator ${s.generator.cpu.percent} %` +
     `${s.generator.saturated ? ' SATURATED' : s.generator.busy ? ' (busy: latency includes its lag)' : ''}; markers ${s.generator.markers}; load ${s.loadAverage}`
   );
@@ -85,13 +88,14 @@ export function relayTable(steps: RelayStep[], maxLatencyMs: number): string {
       'us / packet (above idle)',
       'pps per core',
       '% core / 100 calls',
+      'clock ticks / skipped',
       'generator CPU %',
       'verdict',
     ],
   ];
   for (const s of steps) {
     if (!s.window || !s.engine || !s.generator || !s.latency) {
-      rows.push([s.kind, fmt(s.bridges), 'error', '', s.reason ?? '', '', '', '', '', '', '', '✗']);
+      rows.push([s.kind, fmt(s.bridges), 'error', '', s.reason ?? '', '', '', '', '', '', '', '', '✗']);
       continue;
     }
     rows.push([
@@ -105,6 +109,7 @@ export function relayTable(steps: RelayStep[], maxLatencyMs: number): string {
       `${s.engine.usPerPacket.toFixed(1)} (${s.engine.marginalUsPerPacket.toFixed(1)})`,
       fmt(s.engine.ppsPerCore),
       s.engine.percentPer100Calls.toFixed(2),
+      `${s.engine.clock.windowTicks} / ${s.engine.clock.windowSkipped}`,
       `${s.generator.cpu.percent.toFixed(1)}${s.generator.saturated ? ' (saturated)' : s.generator.busy ? ' (busy)' : ''}`,
       s.ok ? '✓' : `✗ ${s.reason}`,
     ]);
