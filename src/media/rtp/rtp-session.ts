@@ -190,7 +190,9 @@ export class RtpSession {
       if (this.remoteSsrc !== undefined) this.retireReceiver();
       this.remoteSsrc = h.ssrc;
     }
-    this.receiver.onPacket(h.sequence, h.timestamp, now, 8000, h.payloadLength);
+    // Jitter (RFC 3550 A.8) only from audio: an RFC 4733 event repeats its start timestamp.
+    const rate = h.payloadType === 0 || h.payloadType === 8 ? 8000 : 0;
+    this.receiver.onPacket(h.sequence, h.timestamp, now, rate, h.payloadLength);
     this.onRtp(h, msg, now);
   }
 

@@ -42,6 +42,26 @@ describe('media engine against SIPp RTP', () => {
     open = true;
   }
 
+  /** setUp with the UA on a known port, for SIPp to call; returns the port. */
+  async function setUpCallee(): Promise<number> {
+    const port = await freePort();
+    ua = await UserAgent.start({ listen: [`udp:127.0.0.1:${port}`] });
+    engine = testEngine();
+    open = true;
+    return port;
+  }
+
+  /** Runs a SIPp caller scenario against our UA, with its media on loopback. */
+  async function sippCalls(scenario: string, port: number, timeoutSec?: number) {
+    return runSipp({
+      scenario,
+      remote: `127.0.0.1:${port}`,
+      port: await freePort(),
+      ...(timeoutSec ? { timeoutSec } : {}),
+      extra: ['-mi', '127.0.0.1', '-mp', String(2 * Math.floor((await freePort()) / 2))],
+    }).done;
+  }
+
   // A failed assertion must not leave sockets open: the file would never exit.
   afterEach(async () => {
     if (!open) return;
@@ -118,23 +138,14 @@ describe('media engine against SIPp RTP', () => {
   test("each digit of SIPp's RFC 2833 pcaps is reported exactly once", {
     skip: !isRoot || !existsSync(SIPP_PCAPS) ? 'play_pcap_audio needs root and the sip-tester pcaps' : false,
   }, async () => {
-    await setUp();
-    const port = await freePort();
-    await ua.close();
-    ua = await UserAgent.start({ listen: [`udp:127.0.0.1:${port}`] });
+    const port = await setUpCallee();
     const digits: DtmfEvent[] = [];
     let call: { endpoint: LocalEndpoint } | undefined;
     answerWithMedia(ua, engine, (c) => {
       call = c;
       c.endpoint.onDtmf((e) => digits.push(e));
     });
-    const sipp = runSipp({
-      scenario: 'uac-dtmf-pcaps.xml',
-      remote: `127.0.0.1:${port}`,
-      port: await freePort(),
-      extra: ['-mi', '127.0.0.1', '-mp', String(2 * Math.floor((await freePort()) / 2))],
-    });
-    const r = await sipp.done;
+    const r = await sippCalls('uac-dtmf-pcaps.xml', port);
     assert.equal(r.code, 0, r.errors);
     assert.ok(call, 'the call was answered');
     await sleep(100);
@@ -153,24 +164,14 @@ describe('media engine against SIPp RTP', () => {
   test("SIPp's PCMA pcap (30 ms packets) is received and recorded as it was sent", {
     skip: !isRoot || !existsSync(SIPP_PCAPS) ? 'play_pcap_audio needs root and the sip-tester pcaps' : false,
   }, async () => {
-    await setUp();
-    const port = await freePort();
-    await ua.close();
-    ua = await UserAgent.start({ listen: [`udp:127.0.0.1:${port}`] });
+    const port = await setUpCallee();
     const file = join(dir, 'pcma.wav');
     let recording: Promise<unknown> | undefined;
     answerWithMedia(ua, engine, (c) => {
       assert.equal(c.media.codec, 'PCMA');
       recording = engine.record({ file, inputs: [engine.input(c.endpoint, 'in')] }).then((rec) => rec.done);
     });
-    const sipp = runSipp({
-      scenario: 'uac-play-pcma.xml',
-      remote: `127.0.0.1:${port}`,
-      port: await freePort(),
-      timeoutSec: 20,
-      extra: ['-mi', '127.0.0.1', '-mp', String(2 * Math.floor((await freePort()) / 2))],
-    });
-    const r = await sipp.done;
+    const r = await sippCalls('uac-play-pcma.xml', port, 20);
     assert.equal(r.code, 0, r.errors);
     await tearDown();
     await recording;
