@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { runValidate } from './callflow/validate-command.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { startPatchbay } from './main.ts';
 import { createLogger } from './util/log.ts';
 
 const USAGE = `usage: patchbay [serve] [--config FILE]
+       patchbay validate FILE...   check VobizXML call-flow documents (exit 1 on errors)
        patchbay --version | --help
 
 Starts the Patchbay server. Settings come from the YAML file given with --config and
@@ -14,6 +16,7 @@ export async function main(argv: string[]): Promise<number> {
   const args = [...argv];
   let command = 'serve';
   if (args[0] && !args[0].startsWith('-')) command = args.shift() as string;
+  if (command === 'validate') return runValidate(args, console);
   let configFile: string | undefined;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];

@@ -20,15 +20,43 @@ const portRangeSchema = z
     return lo > 0 && hi < 65536 && lo <= hi;
   }, 'LOW must be <= HIGH, both within 1-65535');
 
+const methodSchema = z.enum(['GET', 'POST']);
+
+/** An application: where its call flow comes from (Vobiz's answer/hangup/fallback URLs). */
+export const applicationSchema = z.object({
+  name: z.string().min(1).optional(),
+  answerUrl: z.string().url(),
+  answerMethod: methodSchema.default('POST'),
+  hangupUrl: z.string().url().optional(),
+  hangupMethod: methodSchema.default('POST'),
+  fallbackUrl: z.string().url().optional(),
+  fallbackMethod: methodSchema.default('POST'),
+});
+
+/** A routing-table entry: a number or SIP user (or '*') and its application. */
+export const routeSchema = applicationSchema.extend({ match: z.string().min(1) });
+
 /** The configuration file (YAML) and the environment variables of the design's contract table. */
 export const configSchema = z.object({
   sipListen: z.array(listenSchema).min(1),
   publicHost: z.string().min(1),
   httpListen: hostPortSchema,
-  publicUrl: z.string().url(),
+  /** Unset: the HTTP server's own address (as bound). */
+  publicUrl: z.string().url().optional(),
   rtpPorts: portRangeSchema,
   answerUrl: z.string().url().optional(),
+  answerMethod: methodSchema.default('POST'),
   hangupUrl: z.string().url().optional(),
+  hangupMethod: methodSchema.default('POST'),
+  fallbackUrl: z.string().url().optional(),
+  fallbackMethod: methodSchema.default('POST'),
+  /** Inbound calls by number or SIP user; calls that match none go to answerUrl (or the demo). */
+  routes: z.array(routeSchema).default([]),
+  /** Webhook targets: CIDRs refused or allowed beyond the default policy (link-local refused). */
+  webhookAllow: z.array(z.string()).default([]),
+  webhookDeny: z.array(z.string()).default([]),
+  /** Gather without input requests its action with empty Digits (otherwise the next verb runs). */
+  gatherActionOnEmpty: z.boolean().default(false),
   authId: z.string().min(1).optional(),
   authToken: z.string().min(1).optional(),
   outboundProxy: z.string().optional(),
@@ -100,7 +128,6 @@ export function loadConfig(opts: { file?: string; env?: NodeJS.ProcessEnv } = {}
   }
   if (typeof raw.sipListen === 'string') raw.sipListen = raw.sipListen.split(',').map((s) => s.trim());
   raw.publicHost ??= defaultPublicHost();
-  raw.publicUrl ??= `http://${raw.httpListen}`;
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`);

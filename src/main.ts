@@ -1,10 +1,26 @@
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { createApp, type HttpServer, startHttpServer } from './api/http-server.ts';
+import { recordingsRouter } from './api/recordings-route.ts';
+import { InboundCalls } from './callflow/inbound-calls.ts';
+import { LocalRecordingFiles } from './calls/recording-files.ts';
+import { type Application, CallRouter } from './calls/routing.ts';
 import type { Config } from './config.ts';
+import { demoRouter } from './demo/demo-app.ts';
+import { LocalMediaEngine } from './media/local/local-engine.ts';
+import { MediaFetcher } from './media/source/media-fetcher.ts';
+import { EspeakTtsProvider } from './media/source/tts.ts';
 import { UserAgent } from './sip/ua/user-agent.ts';
+import { systemClock } from './util/clock.ts';
 import type { Logger } from './util/log.ts';
+import { WebhookClient } from './webhooks/webhook-client.ts';
 
 export interface Patchbay {
   readonly ua: UserAgent;
+  readonly media: LocalMediaEngine;
+  readonly http: HttpServer;
+  readonly calls: InboundCalls;
+  readonly webhooks: WebhookClient;
   readonly authId: string;
   close(): Promise<void>;
 }
@@ -14,8 +30,23 @@ export interface StartOptions {
   egress?: (address: string) => boolean;
 }
 
-/** The reason given to callers until the call engine answers calls. */
-export const NO_CALL_ENGINE = 'Temporarily Unavailable - no call engine yet';
+type AppUrls = Pick<Application, 'answerUrl' | 'answerMethod' | 'fallbackMethod' | 'hangupMethod'> & {
+  hangupUrl?: string;
+  fallbackUrl?: string;
+};
+
+/** An application from its URLs; the hangup URL defaults to the answer URL (as Vobiz's do). */
+function application(name: string, urls: AppUrls): Application {
+  return {
+    name,
+    answerUrl: urls.answerUrl,
+    answerMethod: urls.answerMethod,
+    hangupUrl: urls.hangupUrl ?? urls.answerUrl,
+    hangupMethod: urls.hangupMethod,
+    fallbackMethod: urls.fallbackMethod,
+    ...(urls.fallbackUrl ? { fallbackUrl: urls.fallbackUrl } : {}),
+  };
+}
 
 /** Wires the layers together and starts listening. */
 export async function startPatchbay(
@@ -24,30 +55,91 @@ export async function startPatchbay(
   opts: StartOptions = {},
 ): Promise<Patchbay> {
   const authId = config.authId ?? `MA${randomBytes(9).toString('hex').toUpperCase()}`;
+  const authToken = config.authToken ?? randomBytes(24).toString('base64url');
   if (!config.authId || !config.authToken) {
-    const authToken = config.authToken ?? randomBytes(24).toString('base64url');
     logger.info(
       { authId, authToken },
       'REST credentials generated: set PATCHBAY_AUTH_ID and PATCHBAY_AUTH_TOKEN to keep them',
     );
   }
+  const [low, high] = config.rtpPorts.split('-').map(Number);
+  const media = new LocalMediaEngine({
+    ports: { low, high },
+    address: config.publicHost,
+    logger: logger.child({ layer: 'media' }),
+    fetcher: new MediaFetcher({ cacheDir: join(config.dataDir, 'cache', 'media') }),
+    tts: new EspeakTtsProvider({ cacheDir: join(config.dataDir, 'cache', 'tts'), logger }),
+  });
+  const webhooks = new WebhookClient({
+    authId,
+    authToken,
+    logger: logger.child({ layer: 'webhooks' }),
+    policy: { allow: config.webhookAllow, deny: config.webhookDeny },
+  });
+
+  const app = createApp();
+  const httpLog = logger.child({ layer: 'http' });
+  const http = await startHttpServer(config.httpListen, app, httpLog);
+  const publicUrl = config.publicUrl ?? http.origin;
+  const recordings = new LocalRecordingFiles(config.dataDir, publicUrl, authId);
+  app.use(recordingsRouter(recordings, authId));
+  app.use('/demo', demoRouter());
+
+  const defaultApp = config.answerUrl
+    ? application('default', { ...config, answerUrl: config.answerUrl })
+    : config.routes.length === 0
+      ? application('demo', {
+          answerUrl: `${http.origin}/demo/answer`,
+          answerMethod: 'POST',
+          hangupUrl: `${http.origin}/demo/hangup`,
+          hangupMethod: 'POST',
+          fallbackMethod: 'POST',
+        })
+      : undefined;
+  const router = new CallRouter(
+    config.routes.map((r) => ({ match: r.match, app: application(r.name ?? r.match, r) })),
+    defaultApp,
+  );
   const ua = await UserAgent.start({
     listen: config.sipListen,
     publicHost: config.publicHost,
     logger: logger.child({ layer: 'sip' }),
     egress: opts.egress,
   });
-  ua.onInvite((req, uas) => {
-    logger.info(
-      { callId: req.callId, from: req.from.uri.toString(), to: req.uri.toString() },
-      'INVITE refused: no call engine yet',
-    );
-    uas.reject(480, { reason: NO_CALL_ENGINE });
-  });
-  logger.info({ sip: ua.listening.map((l) => `${l.protocol}:${l.address}:${l.port}`) }, 'Patchbay listening');
+  const calls = new InboundCalls(
+    router,
+    {
+      webhooks,
+      engine: media,
+      recordings,
+      settings: { gatherActionOnEmpty: config.gatherActionOnEmpty },
+      clock: systemClock,
+      authId,
+    },
+    logger.child({ layer: 'calls' }),
+  );
+  ua.onInvite((req, uas) => calls.handle(req, uas));
+  logger.info(
+    {
+      sip: ua.listening.map((l) => `${l.protocol}:${l.address}:${l.port}`),
+      http: http.origin,
+      app: defaultApp?.name === 'demo' ? 'built-in demo IVR' : defaultApp?.answerUrl,
+    },
+    'Patchbay listening',
+  );
   return {
     ua,
+    media,
+    http,
+    calls,
+    webhooks,
     authId,
-    close: () => ua.close(),
+    async close() {
+      await calls.close();
+      await webhooks.close(5000);
+      await ua.close();
+      await media.close();
+      await http.close();
+    },
   };
 }

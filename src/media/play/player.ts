@@ -100,7 +100,12 @@ export class Player {
     const signal = opts.signal;
     if (signal) {
       if (signal.aborted) p.finish('stopped');
-      else signal.addEventListener('abort', () => p.finish('stopped'), { once: true });
+      else {
+        // Removed when the playback ends: a call's signal outlives hundreds of prompts.
+        const onAbort = () => p.finish('stopped');
+        signal.addEventListener('abort', onAbort, { once: true });
+        void p.done.then(() => signal.removeEventListener('abort', onAbort));
+      }
     }
     if (!p.ended) this.queue.push(p);
     return p;

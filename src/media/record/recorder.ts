@@ -133,7 +133,9 @@ export class Recorder implements Recording, MediaTicker {
 
   private arm(): void {
     const o = this.opts;
-    o.signal?.addEventListener('abort', () => this.end('stopped'), { once: true });
+    const onAbort = () => this.end('stopped');
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+    void this.done.then(() => o.signal?.removeEventListener('abort', onAbort));
     o.inputs.forEach((input, i) => {
       const fifo = this.fifos[i] as PcmFifo;
       this.unsubscribe.push(

@@ -1,0 +1,216 @@
+import type { Verb } from '../../schemas/xml/index.ts';
+import type { Call, CallEnd } from '../calls/call.ts';
+import { HANGUP_CAUSES } from '../calls/hangup-cause.ts';
+import type { Application } from '../calls/routing.ts';
+import type { MediaEngine } from '../media/media-engine.ts';
+import type { Clock } from '../util/clock.ts';
+import type { WebhookClient } from '../webhooks/webhook-client.ts';
+import { DocumentLoader, type DocumentRequest } from './document-loader.ts';
+import { hangupParams, standardParams } from './params.ts';
+import type { CallflowSettings, RecordingFiles, VerbContext, VerbNeed, VerbOutcome } from './verb.ts';
+import { verbHandler } from './verbs/index.ts';
+
+export interface CallFlowDeps {
+  webhooks: WebhookClient;
+  engine: MediaEngine;
+  recordings: RecordingFiles;
+  settings: CallflowSettings;
+  clock: Clock;
+  authId: string;
+}
+
+/** SIP answers for the two reasons `<Hangup>` may give before answer (spec 2.11). */
+const REJECT = {
+  rejected: { status: 603, reason: 'Decline' },
+  busy: { status: 486, reason: 'Busy Here' },
+} as const;
+
+/**
+ * Runs an application's documents against one call: fetch the answer URL, run the verbs in
+ * order, follow action and Redirect URLs, and end the call when the document runs out, a
+ * verb hangs up, a document cannot be had, or the caller hangs up. Whatever ends it, the
+ * hangup URL hears about it once.
+ */
+export class CallFlow {
+  private readonly loader: DocumentLoader;
+
+  constructor(
+    private readonly call: Call,
+    private readonly app: Application,
+    private readonly deps: CallFlowDeps,
+  ) {
+    this.loader = new DocumentLoader(deps.webhooks, call.log);
+  }
+
+  /** Resolves once the call has ended and the hangup URL was notified. Never rejects. */
+  async run(): Promise<CallEnd> {
+    const done = this.call.whenEnded().then((end) => this.notifyHangup(end));
+    try {
+      await this.drive();
+    } catch (err) {
+      this.call.log.error({ err }, 'call flow failed');
+      void this.call.hangup({
+        cause: HANGUP_CAUSES.internalError,
+        source: 'Error',
+        detail: `internal error: ${(err as Error).message}`,
+        reject: { status: 500 },
+      });
+    }
+    return done;
+  }
+
+  private async drive(): Promise<void> {
+    const call = this.call;
+    let req: DocumentRequest = {
+      url: this.app.answerUrl,
+      method: this.app.answerMethod,
+      params: { ...this.params(), Event: 'StartApp' },
+      purpose: 'answer',
+      ...(this.app.fallbackUrl
+        ? { fallback: { url: this.app.fallbackUrl, method: this.app.fallbackMethod } }
+        : {}),
+    };
+    let answerDocument = true;
+    for (;;) {
+      const loaded = await this.loader.load(req, call.signal);
+      if (call.end) return;
+      if (!loaded.ok) {
+        await call.hangup({
+          cause: loaded.cause,
+          source: 'Error',
+          detail: loaded.reason,
+          reject: { status: 480 },
+        });
+        return;
+      }
+      const outcome = await this.runVerbs(loaded.verbs, answerDocument);
+      if (call.end) return;
+      answerDocument = false;
+      if (outcome.kind === 'fetch') {
+        req = { url: outcome.url, method: outcome.method, params: outcome.params, purpose: outcome.purpose };
+        continue;
+      }
+      if (outcome.kind === 'hangup') {
+        await call.hangup({
+          cause: HANGUP_CAUSES[outcome.cause],
+          source: outcome.source,
+          detail: 'ended by the document',
+          ...(outcome.reject ? { reject: REJECT[outcome.reject] } : {}),
+        });
+        return;
+      }
+      // The document ran out (spec 1.2 step 6; an empty document too, spec 4).
+      await call.hangup({
+        cause: HANGUP_CAUSES.endOfXml,
+        source: 'Vobiz',
+        detail: 'no more instructions',
+        reject: { status: 480, reason: 'End Of XML Instructions' },
+      });
+      return;
+    }
+  }
+
+  private async runVerbs(verbs: readonly Verb[], answerDocument: boolean): Promise<VerbOutcome> {
+    for (let i = 0; i < verbs.length; i++) {
+      const verb = verbs[i];
+      if (this.call.end) break;
+      const handler = verbHandler(verb.verb);
+      if (!handler) {
+        this.call.log.error(
+          { verb: verb.verb, at: verb.path },
+          `<${verb.verb}> is not available in this version: skipped`,
+        );
+        continue;
+      }
+      const need =
+        typeof handler.needs === 'function'
+          ? handler.needs(verb as never, { answered: this.call.answered, first: answerDocument && i === 0 })
+          : handler.needs;
+      if (!(await this.provide(need))) break;
+      const started = performance.now();
+      let outcome: VerbOutcome;
+      try {
+        outcome = await handler.run(verb as never, this.context());
+      } catch (err) {
+        this.call.log.error({ err, verb: verb.verb, at: verb.path }, 'verb failed: going on with the next');
+        continue;
+      }
+      this.call.log.debug(
+        { verb: verb.verb, at: verb.path, ms: Math.round(performance.now() - started) },
+        'verb done',
+      );
+      if (outcome.kind !== 'next') return outcome;
+    }
+    return { kind: 'next' };
+  }
+
+  /** Gives the call what the verb needs; false when the call ended meanwhile. */
+  private async provide(need: VerbNeed): Promise<boolean> {
+    const call = this.call;
+    if (call.end) return false;
+    try {
+      if (need === 'answered' && !call.answered) await call.answer();
+      else if (need === 'early' && !call.answered) call.preAnswer();
+    } catch (err) {
+      call.log.info({ err }, 'the call could not be answered');
+      return false;
+    }
+    return !call.end;
+  }
+
+  private context(): VerbContext {
+    const call = this.call;
+    const deps = this.deps;
+    return {
+      callUuid: call.uuid,
+      endpoint: call.endpoint,
+      engine: deps.engine,
+      signal: call.signal,
+      clock: deps.clock,
+      log: call.log,
+      recordings: deps.recordings,
+      settings: deps.settings,
+      get answered() {
+        return call.answered;
+      },
+      params: () => this.params(),
+      notify: async (url, method, extra) => {
+        await deps.webhooks.notify({
+          url,
+          method,
+          params: { ...this.params(), ...extra },
+          purpose: 'callback',
+          callUuid: call.uuid,
+        });
+      },
+      background: (task) => call.track(task),
+      scheduleHangup: (ms) => {
+        const timer = deps.clock.setTimer(ms, () => {
+          void call.hangup({
+            cause: HANGUP_CAUSES.normal,
+            source: 'Answer XML',
+            detail: 'scheduled hangup',
+            reject: REJECT.rejected,
+          });
+        });
+        call.signal.addEventListener('abort', () => timer.cancel(), { once: true });
+      },
+    };
+  }
+
+  private params() {
+    return standardParams(this.call, this.deps.authId);
+  }
+
+  private async notifyHangup(end: CallEnd): Promise<CallEnd> {
+    const result = await this.deps.webhooks.notify({
+      url: this.app.hangupUrl,
+      method: this.app.hangupMethod,
+      params: hangupParams(this.call, end, this.deps.authId),
+      purpose: 'hangup',
+      callUuid: this.call.uuid,
+    });
+    if (!result.ok) this.call.log.warn({ attempts: result.attempts }, 'hangup URL not reached');
+    return end;
+  }
+}

@@ -1,0 +1,52 @@
+import type { Call, CallEnd } from '../calls/call.ts';
+import type { WebhookParams } from './verb.ts';
+
+/** `YYYY-MM-DD HH:MM:SS` in UTC, the format of the hangup URL's times (rest-api 5.5). */
+export function webhookTime(d: Date | undefined): string {
+  return d ? d.toISOString().slice(0, 19).replace('T', ' ') : '';
+}
+
+/** SessionStart: `YYYY-MM-DD HH:mm:ss.ffffff` UTC. */
+function sessionStart(d: Date): string {
+  return `${webhookTime(d)}.${String(d.getUTCMilliseconds() * 1000).padStart(6, '0')}`;
+}
+
+/** The parameters of every request made for a call (spec 1.7). */
+export function standardParams(call: Call, authId: string): WebhookParams {
+  const p = call.parties;
+  const params: WebhookParams = {
+    CallUUID: call.uuid,
+    RequestUUID: call.uuid,
+    From: p.from,
+    To: p.to,
+    CallerName: p.callerName,
+    Direction: call.direction,
+    CallStatus: call.status,
+    SessionStart: sessionStart(call.startedAt),
+    STIRVerification: 'Not Applicable',
+    ParentAuthID: authId,
+  };
+  if (p.forwardedFrom) params.ForwardedFrom = p.forwardedFrom;
+  for (const [name, value] of Object.entries(p.customHeaders)) params[name] = value;
+  return params;
+}
+
+/** The hangup URL's parameters (spec 1.10, rest-api 5.5). */
+export function hangupParams(call: Call, end: CallEnd, authId: string): WebhookParams {
+  const endedAt = call.endedAt ?? new Date();
+  const seconds = call.answeredAt ? Math.ceil((endedAt.getTime() - call.answeredAt.getTime()) / 1000) : 0;
+  return {
+    ...standardParams(call, authId),
+    Event: 'Hangup',
+    CallStatus: 'completed',
+    HangupCause: end.cause.text,
+    HangupCauseCode: String(end.cause.code),
+    HangupCauseName: end.cause.name,
+    HangupSource: end.source,
+    Duration: String(seconds),
+    BillDuration: String(seconds),
+    StartTime: webhookTime(call.startedAt),
+    AnswerTime: webhookTime(call.answeredAt),
+    EndTime: webhookTime(endedAt),
+  };
+}

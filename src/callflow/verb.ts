@@ -1,0 +1,103 @@
+import type { HangupCauseKey, HangupSource } from '../calls/hangup-cause.ts';
+import type { MediaEndpoint, MediaEngine } from '../media/media-engine.ts';
+import type { Clock } from '../util/clock.ts';
+import type { Logger } from '../util/log.ts';
+
+export type HttpMethod = 'GET' | 'POST';
+
+/** Webhook form fields: name -> value. */
+export type WebhookParams = Record<string, string>;
+
+/**
+ * What a verb needs from the call before it runs; the call supplies it.
+ * - none: nothing (Redirect, Hangup; Wait before answer keeps the caller ringing)
+ * - early: a media session before answer (183 Session Progress with SDP: PreAnswer)
+ * - answered: an answered call (200 OK with SDP)
+ */
+export type VerbNeed = 'none' | 'early' | 'answered';
+
+/** How a verb hands control back to the document runner. */
+export type VerbOutcome =
+  | { kind: 'next' }
+  /** Fetch a new document: it replaces the rest of this one (Redirect, action with redirect="true"). */
+  | { kind: 'fetch'; url: string; method: HttpMethod; params: WebhookParams; purpose: FetchPurpose }
+  /** End the call. `reject` applies when the call is not answered yet (Hangup reason). */
+  | { kind: 'hangup'; cause: HangupCauseKey; source: HangupSource; reject?: 'rejected' | 'busy' };
+
+/** Why a document is fetched; it picks the hangup cause when the fetch or the XML fails. */
+export type FetchPurpose = 'answer' | 'action' | 'redirect' | 'transfer';
+
+export const NEXT: VerbOutcome = Object.freeze({ kind: 'next' });
+
+/** Where a recording goes and how the customer downloads it. */
+export interface RecordingTarget {
+  readonly id: string;
+  /** Absolute path of the file to write. */
+  readonly file: string;
+  /** The RecordUrl given to the customer. */
+  readonly url: string;
+}
+
+export interface RecordingFiles {
+  /** A new recording of `callUuid` in `format` (the file is written as WAV whatever the request). */
+  allocate(callUuid: string, format: 'wav' | 'mp3'): RecordingTarget;
+}
+
+/** Choices where the dialect's sources disagree (spec 2.4, 4); set in the configuration. */
+export interface CallflowSettings {
+  /** Gather: request `action` with empty Digits when no input came (Agent-Skills' reading); default false: run the next verb. */
+  gatherActionOnEmpty: boolean;
+}
+
+/** Everything a verb may use. The call behind it stays out of reach. */
+export interface VerbContext {
+  readonly callUuid: string;
+  /** The caller's media; set up (early or answered) as the verb's `needs` asked. */
+  readonly endpoint: MediaEndpoint;
+  readonly engine: MediaEngine;
+  /** Aborts when the call ends (or the live-call API cuts the verb short). */
+  readonly signal: AbortSignal;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly recordings: RecordingFiles;
+  readonly settings: CallflowSettings;
+  /** Whether the call has been answered (200 OK sent). */
+  readonly answered: boolean;
+  /** The standard webhook parameters of the call as it is now (CallUUID, From, To, Direction, CallStatus, ...). */
+  params(): WebhookParams;
+  /**
+   * A notification that expects no XML (callbackUrl, an action with redirect="false"): sent
+   * with the standard parameters plus `extra`, retried per the webhook policy, failures
+   * logged. Resolves when delivered or given up; never rejects.
+   */
+  notify(url: string, method: HttpMethod, extra: WebhookParams): Promise<void>;
+  /**
+   * Work that outlives the verb but not the call (recordSession, DTMF async): the call
+   * waits for it at hangup, so callbacks it sends still go out.
+   */
+  background(task: Promise<unknown>): void;
+  /** Ends the call (normal hangup by the document) in `ms`, while the next verbs run (Hangup schedule). */
+  scheduleHangup(ms: number): void;
+}
+
+/** One verb: what it needs and how it runs. One file per verb under ./verbs/. */
+export interface VerbHandler<V> {
+  readonly needs: VerbNeed | ((verb: V, ctx: { answered: boolean; first: boolean }) => VerbNeed);
+  run(verb: V, ctx: VerbContext): Promise<VerbOutcome>;
+}
+
+/** Resolves after `ms` on the context's clock, or when the signal aborts (returns false then). */
+export function pause(ctx: Pick<VerbContext, 'clock' | 'signal'>, ms: number): Promise<boolean> {
+  if (ctx.signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const onAbort = () => {
+      timer.cancel();
+      resolve(false);
+    };
+    const timer = ctx.clock.setTimer(ms, () => {
+      ctx.signal.removeEventListener('abort', onAbort);
+      resolve(true);
+    });
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+  });
+}

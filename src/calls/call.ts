@@ -1,0 +1,152 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter, setMaxListeners } from 'node:events';
+import type { MediaEndpoint } from '../media/media-engine.ts';
+import type { Logger } from '../util/log.ts';
+import type { CallParties } from './call-parties.ts';
+import { HANGUP_CAUSES, type HangupCause, type HangupSource } from './hangup-cause.ts';
+import type { InboundLeg, LegEnd } from './inbound-leg.ts';
+
+export type CallDirection = 'inbound' | 'outbound';
+
+/** Why and by whom the call ended. */
+export interface CallEnd {
+  cause: HangupCause;
+  source: HangupSource;
+  /** For logs: what happened, in words. */
+  detail: string;
+}
+
+/** A request to end the call; `reject` is the SIP answer when it was never answered. */
+export interface HangupRequest extends CallEnd {
+  reject?: { status: number; reason?: string };
+}
+
+interface CallEvents {
+  /** Once, after the leg is down and background work (recording callbacks) settled. */
+  ended: [end: CallEnd];
+}
+
+/** Background work gets this long after hangup to finish (a recording's callbacks). */
+const BACKGROUND_GRACE_MS = 30_000;
+
+/**
+ * One call (one CallUUID) and its caller's leg. It stays thin: it knows who called whom,
+ * when, and how it ended; the document runner drives it and the leg talks SIP.
+ * `hangup()` is the one way down: idempotent, whoever calls it first names the cause.
+ */
+export class Call extends EventEmitter<CallEvents> {
+  readonly uuid: string;
+  readonly direction: CallDirection = 'inbound';
+  readonly startedAt = new Date();
+  answeredAt?: Date;
+  endedAt?: Date;
+  readonly log: Logger;
+  private readonly abort = new AbortController();
+  private readonly background = new Set<Promise<unknown>>();
+  private ending?: Promise<CallEnd>;
+  private endValue?: CallEnd;
+
+  constructor(
+    readonly parties: CallParties,
+    readonly leg: InboundLeg,
+    log: Logger,
+    uuid: string = randomUUID(),
+  ) {
+    super();
+    this.uuid = uuid;
+    this.log = log.child({ callUuid: uuid });
+    // The running verb, its prompts, background recordings and fetches all listen; each removes itself.
+    setMaxListeners(100, this.abort.signal);
+    leg.on('end', (end) => {
+      if (!this.endValue) void this.hangup(remoteEnd(end, this.answeredAt !== undefined));
+    });
+  }
+
+  get endpoint(): MediaEndpoint {
+    return this.leg.endpoint;
+  }
+
+  /** Aborts when the call ends: every verb and every fetch listens to it. */
+  get signal(): AbortSignal {
+    return this.abort.signal;
+  }
+
+  get answered(): boolean {
+    return this.answeredAt !== undefined;
+  }
+
+  /** Set once hangup() has started. */
+  get end(): CallEnd | undefined {
+    return this.endValue;
+  }
+
+  /** `ringing` until answered, `in-progress` while up, `completed` after (spec 1.8). */
+  get status(): 'ringing' | 'in-progress' | 'completed' {
+    if (this.endValue) return 'completed';
+    return this.answered ? 'in-progress' : 'ringing';
+  }
+
+  async answer(): Promise<void> {
+    if (this.ending) throw new Error('the call is ending');
+    await this.leg.answer();
+    this.answeredAt ??= new Date();
+  }
+
+  preAnswer(): void {
+    if (this.ending) return;
+    this.leg.preAnswer();
+  }
+
+  /** Work that may outlive the verb that started it but is waited for (bounded) at hangup. */
+  track(task: Promise<unknown>): void {
+    const p = task.catch((err) => this.log.warn({ err }, 'background task failed'));
+    this.background.add(p);
+    void p.finally(() => this.background.delete(p));
+  }
+
+  hangup(req: HangupRequest): Promise<CallEnd> {
+    if (!this.ending) {
+      // Set before anything runs: the leg's own 'end' event must not start a second hangup.
+      this.endValue = { cause: req.cause, source: req.source, detail: req.detail };
+      this.endedAt = new Date();
+      this.ending = this.runHangup(req);
+    }
+    return this.ending;
+  }
+
+  /** Resolves with the end once the call is over. */
+  whenEnded(): Promise<CallEnd> {
+    return this.ending ?? new Promise((resolve) => this.once('ended', resolve));
+  }
+
+  private async runHangup(req: HangupRequest): Promise<CallEnd> {
+    const end = this.endValue as CallEnd;
+    this.log.info(
+      { cause: end.cause.text, code: end.cause.code, source: end.source, detail: end.detail },
+      'call ended',
+    );
+    this.abort.abort(new Error(`call ended: ${end.cause.name}`));
+    await this.leg.hangup(req.reject ?? { status: 480 });
+    if (this.background.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const grace = new Promise((r) => {
+        timer = setTimeout(r, BACKGROUND_GRACE_MS);
+      });
+      await Promise.race([Promise.allSettled([...this.background]), grace]);
+      clearTimeout(timer);
+    }
+    this.emit('ended', end);
+    return end;
+  }
+}
+
+/** The cause of a leg that the caller (or the network) ended. */
+function remoteEnd(end: LegEnd, answered: boolean): HangupRequest {
+  if (end.by === 'remote') {
+    return answered
+      ? { cause: HANGUP_CAUSES.normal, source: 'Caller', detail: end.detail }
+      : { cause: HANGUP_CAUSES.canceled, source: 'Caller', detail: end.detail };
+  }
+  if (end.status === 408) return { cause: HANGUP_CAUSES.requestTimeout, source: 'Error', detail: end.detail };
+  return { cause: HANGUP_CAUSES.networkError, source: 'Error', detail: end.detail };
+}

@@ -1,0 +1,55 @@
+/** The public types of the webhook client (re-exported by webhook-client.ts). */
+import type { Clock } from '../util/clock.ts';
+import type { Logger } from '../util/log.ts';
+import type { WebhookError } from './errors.ts';
+import type { HostResolver, OutboundPolicyOptions } from './outbound-policy.ts';
+import type { RetryPolicy } from './retry-policy.ts';
+
+export type HttpMethod = 'GET' | 'POST';
+
+export interface WebhookRequest {
+  /** Absolute http(s) URL; a `#fragment` carries a retry policy (spec 1.6) and is never sent. */
+  url: string;
+  method: HttpMethod;
+  params: Record<string, string>;
+  /** For logs: 'answer', 'fallback', 'action', 'redirect', 'hangup', 'callback' ... */
+  purpose: string;
+  callUuid?: string;
+}
+
+export interface FetchedDocument {
+  text: string;
+  status: number;
+  contentType: string;
+  durationMs: number;
+  attempts: number;
+  /** The URL requested, without fragment (and without the GET fields). */
+  url: string;
+}
+
+export interface NotifyResult {
+  ok: boolean;
+  status?: number;
+  attempts: number;
+  durationMs: number;
+  error?: WebhookError;
+}
+
+export interface WebhookClientOptions {
+  authId: string;
+  authToken: string;
+  logger: Logger;
+  policy?: OutboundPolicyOptions;
+  /** Defaults for XML documents (see retry-policy.ts). */
+  documentRetry?: Partial<RetryPolicy>;
+  /** Defaults for notifications (see retry-policy.ts). */
+  notifyRetry?: Partial<RetryPolicy>;
+  /** Largest XML document, bytes; default 100 KiB (spec rest-api 5.1). */
+  maxDocumentBytes?: number;
+  /** Default 'Patchbay-Webhook/<version>'. */
+  userAgent?: string;
+  /** Timers and durations; default the system clock. */
+  clock?: Clock;
+  /** Host-name resolution; default the system resolver (tests inject one). */
+  resolver?: HostResolver;
+}

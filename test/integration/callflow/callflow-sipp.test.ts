@@ -1,0 +1,80 @@
+/**
+ * Call flows against SIPp as the caller: early media (183 with SDP strictly before the 200
+ * for PreAnswer), a caller that hangs up in the middle of a prompt, and a burst of calls
+ * running documents side by side.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { doc, type Lab, startLab } from '../../helpers/patchbay-lab.ts';
+import { freePort, runSipp } from '../../helpers/sipp.ts';
+
+describe('call flows with SIPp calling in', () => {
+  let lab: Lab;
+
+  before(async () => {
+    lab = await startLab();
+  });
+  after(async () => {
+    await lab?.close();
+  });
+
+  async function sipp(scenario: string, opts: { calls?: number; rate?: number; pauseMs?: number } = {}) {
+    const port = await freePort();
+    const mediaPort = 2 * Math.floor((await freePort()) / 2);
+    const run = runSipp({
+      scenario,
+      remote: lab.sip,
+      port,
+      service: 'sipp',
+      calls: opts.calls ?? 1,
+      ...(opts.rate ? { rate: opts.rate } : {}),
+      ...(opts.pauseMs !== undefined ? { pauseMs: opts.pauseMs } : {}),
+      extra: ['-mi', '127.0.0.1', '-mp', String(mediaPort)],
+      timeoutSec: 30,
+    });
+    run.ready.catch(() => {}); // a SIPp that exits early reports through `done`
+    return run.done;
+  }
+
+  test('PreAnswer: 183 Session Progress with SDP comes before the 200, then the call is answered', async () => {
+    const n = lab.hooks.requestsTo('/hangup').length;
+    lab.hooks.xml(
+      '/answer',
+      doc('<PreAnswer><Speak>Early media.</Speak></PreAnswer><Speak>Now answered.</Speak>'),
+    );
+    const r = await sipp('uac-preanswer.xml');
+    assert.equal(r.code, 0, r.errors);
+    const hangup = await lab.hooks.waitFor('/hangup', { count: n + 1 });
+    assert.equal(hangup.params.HangupCauseCode, '4010');
+    assert.notEqual(hangup.params.AnswerTime, '');
+    await lab.assertIdle();
+  });
+
+  test('the caller hangs up mid-Speak: hangup URL told once with HangupSource=Caller', async () => {
+    const n = lab.hooks.requestsTo('/hangup').length;
+    lab.hooks.xml('/answer', doc('<Speak loop="0">A prompt that never ends by itself.</Speak>'));
+    const r = await sipp('uac-invite-bye.xml', { pauseMs: 800 });
+    assert.equal(r.code, 0, r.errors);
+    const hangup = await lab.hooks.waitFor('/hangup', { count: n + 1 });
+    assert.equal(hangup.params.HangupSource, 'Caller');
+    assert.equal(hangup.params.From, 'sip:caller@127.0.0.1');
+    await lab.assertIdle();
+    assert.equal(lab.hooks.requestsTo('/hangup').length, n + 1);
+  });
+
+  test('20 calls at 10 per second each run their document and end cleanly', async () => {
+    const n = lab.hooks.requestsTo('/hangup').length;
+    lab.hooks.xml('/answer', doc('<Speak>One moment.</Speak><Wait length="1"/>'));
+    const r = await sipp('uac-invite-await-bye.xml', { calls: 20, rate: 10 });
+    assert.equal(r.code, 0, r.errors);
+    await lab.hooks.waitFor('/hangup', { count: n + 20, timeoutMs: 10000 });
+    const uuids = new Set(
+      lab.hooks
+        .requestsTo('/hangup')
+        .slice(n)
+        .map((h) => h.params.CallUUID),
+    );
+    assert.equal(uuids.size, 20, 'one hangup request per call');
+    await lab.assertIdle();
+  });
+});
