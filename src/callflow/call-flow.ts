@@ -128,9 +128,13 @@ export class CallFlow {
           : handler.needs;
       if (!(await this.provide(need))) break;
       const started = performance.now();
+      // Each verb has its own signal, which follows the call's end (and, with live-call
+      // control, will also abort when the verb is cut short). AbortSignal.any holds its
+      // sources weakly: a thousand verbs leave no listeners on the call.
+      const signal = AbortSignal.any([this.call.signal]);
       let outcome: VerbOutcome;
       try {
-        outcome = await handler.run(verb as never, this.context());
+        outcome = await handler.run(verb as never, this.context(signal));
       } catch (err) {
         this.call.log.error({ err, verb: verb.verb, at: verb.path }, 'verb failed: going on with the next');
         continue;
@@ -158,14 +162,14 @@ export class CallFlow {
     return !call.end;
   }
 
-  private context(): VerbContext {
+  private context(signal: AbortSignal): VerbContext {
     const call = this.call;
     const deps = this.deps;
     return {
       callUuid: call.uuid,
       endpoint: call.endpoint,
       engine: deps.engine,
-      signal: call.signal,
+      signal,
       clock: deps.clock,
       log: call.log,
       recordings: deps.recordings,

@@ -62,6 +62,22 @@ describe('call flows with SIPp calling in', () => {
     assert.equal(lab.hooks.requestsTo('/hangup').length, n + 1);
   });
 
+  test('Redirect hands the call to the next document, whose Hangup declines it with 603', async () => {
+    const n = lab.hooks.requestsTo('/hangup').length;
+    const r2 = lab.hooks.requestsTo('/next').length;
+    lab.hooks.xml('/answer', doc(`<Redirect>${lab.hooks.url('/next')}</Redirect><Speak>not reached</Speak>`));
+    lab.hooks.xml('/next', doc('<Hangup/>'));
+    const r = await sipp('uac-expect-603.xml');
+    assert.equal(r.code, 0, r.errors);
+    const next = await lab.hooks.waitFor('/next', { count: r2 + 1 });
+    assert.equal(next.params.Event, 'Redirect');
+    assert.equal(next.params.CallStatus, 'ringing');
+    const hangup = await lab.hooks.waitFor('/hangup', { count: n + 1 });
+    assert.equal(hangup.params.HangupCauseCode, '3020');
+    assert.equal(hangup.params.HangupSource, 'Answer XML');
+    await lab.assertIdle();
+  });
+
   test('20 calls at 10 per second each run their document and end cleanly', async () => {
     const n = lab.hooks.requestsTo('/hangup').length;
     lab.hooks.xml('/answer', doc('<Speak>One moment.</Speak><Wait length="1"/>'));
