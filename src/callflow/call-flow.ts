@@ -44,7 +44,6 @@ export class CallFlow {
 
   /** Resolves once the call has ended and the hangup URL was notified. Never rejects. */
   async run(): Promise<CallEnd> {
-    const done = this.call.whenEnded().then((end) => this.notifyHangup(end));
     try {
       await this.drive();
     } catch (err) {
@@ -56,7 +55,11 @@ export class CallFlow {
         reject: { status: 500 },
       });
     }
-    return done;
+    // drive() returns once the call is over and its last verb has returned, so whatever
+    // that verb left in the background (a recording's action) is tracked by now.
+    const end = await this.call.whenEnded();
+    await this.call.drain();
+    return this.notifyHangup(end);
   }
 
   private async drive(): Promise<void> {

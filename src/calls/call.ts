@@ -22,7 +22,7 @@ export interface HangupRequest extends CallEnd {
 }
 
 interface CallEvents {
-  /** Once, after the leg is down and background work (recording callbacks) settled. */
+  /** Once, after the leg is down. */
   ended: [end: CallEnd];
 }
 
@@ -114,6 +114,20 @@ export class Call extends EventEmitter<CallEvents> {
     return this.ending;
   }
 
+  /**
+   * Waits for the background work (a recording's callbacks ...) to finish, at most
+   * BACKGROUND_GRACE_MS; the hangup URL is told after it, so it is the last request.
+   */
+  async drain(): Promise<void> {
+    if (this.background.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise((r) => {
+      timer = setTimeout(r, BACKGROUND_GRACE_MS);
+    });
+    await Promise.race([Promise.allSettled([...this.background]), grace]);
+    clearTimeout(timer);
+  }
+
   /** Resolves with the end once the call is over. */
   whenEnded(): Promise<CallEnd> {
     return this.ending ?? new Promise((resolve) => this.once('ended', resolve));
@@ -127,14 +141,6 @@ export class Call extends EventEmitter<CallEvents> {
     );
     this.abort.abort(new Error(`call ended: ${end.cause.name}`));
     await this.leg.hangup(req.reject ?? { status: 480 });
-    if (this.background.size > 0) {
-      let timer: NodeJS.Timeout | undefined;
-      const grace = new Promise((r) => {
-        timer = setTimeout(r, BACKGROUND_GRACE_MS);
-      });
-      await Promise.race([Promise.allSettled([...this.background]), grace]);
-      clearTimeout(timer);
-    }
     this.emit('ended', end);
     return end;
   }

@@ -33,7 +33,7 @@ describe('call-flow engine over loopback', () => {
   });
 
   /** Calls `user` and returns the final status (200 calls are hung up by us at once, or wait for Patchbay's BYE). */
-  async function dial(user: string, opts: { awaitBye?: boolean } = {}): Promise<number> {
+  async function dial(user: string, opts: { awaitBye?: boolean; holdMs?: number } = {}): Promise<number> {
     const endpoint = await engine.createEndpoint();
     const sdp = new LocalSdpSession({ address: '127.0.0.1' });
     try {
@@ -43,7 +43,10 @@ describe('call-flow engine over loopback', () => {
       });
       const dialog = await uac.established;
       if (opts.awaitBye) await new Promise((r) => dialog.once('destroy', r));
-      else await dialog.destroy();
+      else {
+        if (opts.holdMs) await new Promise((r) => setTimeout(r, opts.holdMs));
+        await dialog.destroy();
+      }
       return 200;
     } catch (err) {
       if (err instanceof SipError && err.status) return err.status;
@@ -107,6 +110,24 @@ describe('call-flow engine over loopback', () => {
     assert.equal(hangup.params.HangupSource, 'Answer XML');
     assert.equal(hangup.params.HangupCauseCode, '4000');
     assert.notEqual(hangup.params.AnswerTime, '');
+    await lab.assertIdle();
+  });
+
+  test('a caller hanging up during Record: the action hears HungUp before the hangup URL is told', async () => {
+    const n = lab.hooks.requestsTo('/hangup').length;
+    const r = lab.hooks.requestsTo('/rec-hung').length;
+    lab.hooks.route('/rec-hung', () => ({ status: 200 }));
+    lab.hooks.xml(
+      '/answer',
+      doc(`<Record action="${lab.hooks.url('/rec-hung')}" playBeep="false" redirect="true"/>`),
+    );
+    assert.equal(await dial('5551004', { holdMs: 600 }), 200);
+    const rec = await lab.hooks.waitFor('/rec-hung', { count: r + 1 });
+    const hangup = await lastHangup(n + 1);
+    assert.equal(rec.params.RecordingEndReason, 'HungUp');
+    assert.ok(Number(rec.params.RecordingDurationMs) >= 400, `recorded ${rec.params.RecordingDurationMs} ms`);
+    assert.ok(rec.at <= hangup.at, 'the action came first');
+    assert.equal(hangup.params.HangupSource, 'Caller');
     await lab.assertIdle();
   });
 
