@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { createApp, type HttpServer, startHttpServer } from './api/http-server.ts';
 import { recordingsRouter } from './api/recordings-route.ts';
 import { InboundCalls } from './callflow/inbound-calls.ts';
+import { Dialer, parseOutboundProxy } from './calls/dialer.ts';
 import { LocalRecordingFiles } from './calls/recording-files.ts';
 import { type Application, CallRouter } from './calls/routing.ts';
 import type { Config } from './config.ts';
@@ -106,10 +107,18 @@ export async function startPatchbay(
     logger: logger.child({ layer: 'sip' }),
     egress: opts.egress,
   });
+  const dialer = new Dialer(
+    ua,
+    media,
+    config.publicHost,
+    config.outboundProxy ? parseOutboundProxy(config.outboundProxy) : undefined,
+    logger.child({ layer: 'dial' }),
+  );
   const calls = new InboundCalls(
     router,
     {
       webhooks,
+      dialer,
       engine: media,
       recordings,
       settings: { gatherActionOnEmpty: config.gatherActionOnEmpty },

@@ -1,5 +1,6 @@
 import type { Verb } from '../../schemas/xml/index.ts';
 import type { Call, CallEnd } from '../calls/call.ts';
+import type { Dialer } from '../calls/dialer.ts';
 import { HANGUP_CAUSES } from '../calls/hangup-cause.ts';
 import type { Application } from '../calls/routing.ts';
 import type { MediaEngine } from '../media/media-engine.ts';
@@ -12,6 +13,7 @@ import { verbHandler } from './verbs/index.ts';
 
 export interface CallFlowDeps {
   webhooks: WebhookClient;
+  dialer: Dialer;
   engine: MediaEngine;
   recordings: RecordingFiles;
   settings: CallflowSettings;
@@ -191,6 +193,9 @@ export class CallFlow {
         });
       },
       background: (task) => call.track(task),
+      dialer: deps.dialer,
+      answer: () => call.answer(),
+      loadSound: (url, method) => this.loader.loadSound(url, method, this.params(), call.signal),
       scheduleHangup: (ms) => {
         const timer = deps.clock.setTimer(ms, () => {
           void call.hangup({

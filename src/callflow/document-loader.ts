@@ -1,4 +1,4 @@
-import type { Verb } from '../../schemas/xml/index.ts';
+import type { PlayVerb, SpeakVerb, Verb, WaitVerb } from '../../schemas/xml/index.ts';
 import { HANGUP_CAUSES, type HangupCause } from '../calls/hangup-cause.ts';
 import type { Logger } from '../util/log.ts';
 import type { WebhookClient } from '../webhooks/webhook-client.ts';
@@ -48,6 +48,42 @@ export class DocumentLoader {
     const second = await this.attempt(req.fallback.url, req.fallback.method, req, signal, 'fallback');
     if (second.ok) return second;
     return { ok: false, cause: second.cause, reason: `${first.reason}; fallback: ${second.reason}` };
+  }
+
+  /**
+   * A prompts document (confirmSound, dialMusic, waitSound): only Play, Speak and Wait are
+   * kept (spec 2.0.1); a failure gives an empty list, logged.
+   */
+  async loadSound(
+    url: string,
+    method: HttpMethod,
+    params: WebhookParams,
+    signal: AbortSignal,
+  ): Promise<Array<SpeakVerb | PlayVerb | WaitVerb>> {
+    try {
+      const doc = await this.webhooks.fetchDocument(
+        { url, method, params, purpose: 'sound', callUuid: params.CallUUID },
+        { signal },
+      );
+      const parsed = parseVobizXml(doc.text, { context: 'sound' });
+      if (!parsed.ok) {
+        this.log.warn(
+          { url: withoutQuery(url), problem: parsed.errors[0]?.message },
+          'sound document invalid: nothing played',
+        );
+        return [];
+      }
+      return parsed.document.verbs.filter(
+        (v): v is SpeakVerb | PlayVerb | WaitVerb =>
+          v.verb === 'Speak' || v.verb === 'Play' || v.verb === 'Wait',
+      );
+    } catch (err) {
+      this.log.warn(
+        { url: withoutQuery(url), err: (err as Error).message },
+        'sound document not fetched: nothing played',
+      );
+      return [];
+    }
   }
 
   private async attempt(

@@ -179,7 +179,7 @@ export function recordInBackground(verb: RecordVerb, plan: RecordingPlan, ctx: R
 
 /**
  * `<Record startOnDialAnswer="true">` inside `<Dial>` (spec 2.8): the Dial calls this when
- * the B leg answers. Both parties are recorded mixed into one channel until either leg
+ * the B leg answers. Both parties are recorded, one per channel (caller left, callee right), until either leg
  * hangs up, the call ends, or `until` aborts (the bridge ended); the end reason is HungUp.
  */
 export function recordOnDialAnswer(
@@ -189,11 +189,11 @@ export function recordOnDialAnswer(
   until?: AbortSignal,
 ): void {
   const inputs = [ctx.engine.input(legs.a, 'in'), ctx.engine.input(legs.b, 'in')];
-  recordInBackground(verb, { inputs, mono: true, ...(until ? { until } : {}) }, ctx);
+  recordInBackground(verb, { inputs, mono: false, ...(until ? { until } : {}) }, ctx);
 }
 
-/** `recordSession="true"`: what the caller says and what the caller hears, mixed, until hangup. */
+/** `recordSession="true"`: what the caller says (left) and what the caller hears (right), until hangup. */
 export function recordSession(verb: RecordVerb, ctx: RecordingContext & Pick<VerbContext, 'endpoint'>): void {
   const inputs = [ctx.engine.input(ctx.endpoint, 'in'), ctx.engine.input(ctx.endpoint, 'out')];
-  recordInBackground(verb, { inputs, mono: true }, ctx);
+  recordInBackground(verb, { inputs, mono: false }, ctx);
 }

@@ -1,3 +1,5 @@
+import type { PlayVerb, SpeakVerb, WaitVerb } from '../../schemas/xml/index.ts';
+import type { Dialer } from '../calls/dialer.ts';
 import type { HangupCauseKey, HangupSource } from '../calls/hangup-cause.ts';
 import type { MediaEndpoint, MediaEngine } from '../media/media-engine.ts';
 import type { Clock } from '../util/clock.ts';
@@ -78,6 +80,15 @@ export interface VerbContext {
   background(task: Promise<unknown>): void;
   /** Ends the call (normal hangup by the document) in `ms`, while the next verbs run (Hangup schedule). */
   scheduleHangup(ms: number): void;
+  /** Answers the call now if it is not yet (Dial answers when its B-leg does). */
+  answer(): Promise<void>;
+  /** Places B-legs (Dial). */
+  readonly dialer: Dialer;
+  /**
+   * A document of prompts (confirmSound, dialMusic, waitSound): only its Play, Speak and Wait
+   * are kept (spec 2.0.1); an unreachable or invalid one gives an empty list (logged).
+   */
+  loadSound(url: string, method: HttpMethod): Promise<Array<SpeakVerb | PlayVerb | WaitVerb>>;
 }
 
 /** One verb: what it needs and how it runs. One file per verb under ./verbs/. */

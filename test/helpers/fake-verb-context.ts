@@ -267,6 +267,13 @@ export function fakeVerbContext(opts: FakeVerbContextOptions = {}): FakeVerbCont
       scheduledHangups.push(ms);
       clock.setTimer(ms, () => controller.abort());
     },
+    async answer() {},
+    get dialer(): never {
+      throw new Error('the fake context places no calls');
+    },
+    async loadSound() {
+      return [];
+    },
     fakeEndpoint,
     fakeClock,
     scheduledHangups,

@@ -1,5 +1,6 @@
 import type { Verb } from '../../../schemas/xml/index.ts';
 import type { VerbHandler } from '../verb.ts';
+import { dialVerb } from './dial.ts';
 import { dtmfVerb } from './dtmf.ts';
 import { gatherVerb } from './gather.ts';
 import { hangupVerb } from './hangup.ts';
@@ -22,6 +23,7 @@ const HANDLERS: Handlers = {
   Hangup: hangupVerb,
   PreAnswer: preAnswerVerb,
   DTMF: dtmfVerb,
+  Dial: dialVerb,
 };
 
 /** The handler of a verb, or undefined for verbs this version does not run yet. */

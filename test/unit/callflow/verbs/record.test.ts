@@ -111,6 +111,21 @@ function samplesOf(file: string): Int16Array {
   return wav.samples;
 }
 
+/** The two channels of a stereo 8 kHz recording file: [left, right]. */
+function stereoOf(file: string): [Int16Array, Int16Array] {
+  const wav = parseWav(readFileSync(file));
+  assert.equal(wav.sampleRate, 8000);
+  assert.equal(wav.channels, 2);
+  const n = wav.samples.length / 2;
+  const left = new Int16Array(n);
+  const right = new Int16Array(n);
+  for (let i = 0; i < n; i++) {
+    left[i] = wav.samples[2 * i];
+    right[i] = wav.samples[2 * i + 1];
+  }
+  return [left, right];
+}
+
 /** The action's (or callback's) recording parameters, checked for shape; returns them. */
 function assertRecordingParams(
   p: WebhookParams | undefined,
@@ -287,7 +302,7 @@ describe('Record verb', () => {
     await c.done();
   });
 
-  test('recordSession: returns at once, records both directions mixed until hangup (HungUp)', async (t) => {
+  test('recordSession: returns at once, records both directions (one per channel) until hangup (HungUp)', async (t) => {
     const c = await caller(t);
     void c.talk(3000);
     const t0 = performance.now();
@@ -305,10 +320,11 @@ describe('Record verb', () => {
     assert.equal(c.ctx.notifications.length, 1);
     assert.equal(c.ctx.notifications[0]?.url, ACTION);
     const p = assertRecordingParams(c.ctx.notifications[0]?.extra, c, 'HungUp');
-    const samples = samplesOf(c.ctx.recordingTargets[0]?.file ?? '');
-    assert.equal(samples.length, (Number(p.RecordingDurationMs) * 8) | 0);
-    assert.ok(toneAmplitude(samples, 8000, 440) > 2000, 'the caller is missing');
-    assert.ok(toneAmplitude(samples, 8000, 1000) > 500, 'what the caller heard is missing');
+    const [said, heard] = stereoOf(c.ctx.recordingTargets[0]?.file ?? '');
+    assert.equal(said.length, (Number(p.RecordingDurationMs) * 8) | 0);
+    assert.ok(toneAmplitude(said, 8000, 440) > 2000, 'the caller is missing on the left');
+    assert.ok(toneAmplitude(heard, 8000, 1000) > 500, 'what the caller heard is missing on the right');
+    assert.ok(toneAmplitude(said, 8000, 1000) < 100, 'the left channel is the caller only');
     await c.done();
   });
 
@@ -356,7 +372,7 @@ describe('Record verb', () => {
     await c.done();
   });
 
-  test('recordOnDialAnswer: both legs mixed until the bridge ends', async (t) => {
+  test('recordOnDialAnswer: both legs, one per channel, until the bridge ends', async (t) => {
     const c = await caller(t);
     const peerB = await RtpPeer.open();
     const stopB = new AbortController();
@@ -379,10 +395,11 @@ describe('Record verb', () => {
     const action = c.ctx.notifications.find((n) => n.url === ACTION);
     const p = assertRecordingParams(action?.extra, c, 'HungUp');
     assert.ok(c.ctx.notifications.some((n) => n.extra.Event === 'RecordStop'));
-    const samples = samplesOf(c.ctx.recordingTargets[0]?.file ?? '');
-    assert.equal(samples.length, (Number(p.RecordingDurationMs) * 8) | 0);
-    assert.ok(toneAmplitude(samples, 8000, 440) > 2000, 'leg A is missing');
-    assert.ok(toneAmplitude(samples, 8000, 1000) > 2000, 'leg B is missing');
+    const [left, right] = stereoOf(c.ctx.recordingTargets[0]?.file ?? '');
+    assert.equal(left.length, (Number(p.RecordingDurationMs) * 8) | 0);
+    assert.ok(toneAmplitude(left, 8000, 440) > 2000, 'leg A is missing on the left');
+    assert.ok(toneAmplitude(right, 8000, 1000) > 2000, 'leg B is missing on the right');
+    assert.ok(toneAmplitude(left, 8000, 1000) < 100 && toneAmplitude(right, 8000, 440) < 100, 'each leg on its own channel');
     stopB.abort();
     await streamingB;
     await peerB.close();

@@ -1,0 +1,235 @@
+/**
+ * `<Dial>` end to end: Patchbay as a B2BUA between a caller and SIPp or baresip callees.
+ * Audio both ways is proven with two baresip phones (each hears the other's tone); busy,
+ * no answer, parallel ringing, the caller giving up, timeLimit and a missing trunk with
+ * SIPp callees and SIPp or Patchbay's UA as the caller.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseWav } from '../../../src/media/audio/wav.ts';
+import type { LocalMediaEngine } from '../../../src/media/local/local-engine.ts';
+import { SipError } from '../../../src/sip/errors.ts';
+import { LocalSdpSession } from '../../../src/sip/sdp/local-sdp-session.ts';
+import { UserAgent } from '../../../src/sip/ua/user-agent.ts';
+import { dominantFrequency, rms, toneAmplitude } from '../../helpers/audio.ts';
+import { type Baresip, baresipSkipReason, startBaresip } from '../../helpers/baresip.ts';
+import { testEngine } from '../../helpers/media-lab.ts';
+import { doc, type Lab, startLab } from '../../helpers/patchbay-lab.ts';
+import { freePort, runSipp, type SippRun } from '../../helpers/sipp.ts';
+import { loopbackOnly } from '../../helpers/test-uas.ts';
+
+describe('Dial through Patchbay', () => {
+  let lab: Lab;
+  let ua: UserAgent;
+  let engine: LocalMediaEngine;
+
+  before(async () => {
+    lab = await startLab();
+    ua = await UserAgent.start({ listen: ['udp:127.0.0.1:0'], egress: loopbackOnly });
+    engine = testEngine();
+  });
+  after(async () => {
+    await ua?.close();
+    await engine?.close();
+    await lab?.close();
+  });
+
+  /** A SIPp callee on a free port; `uri` reaches it. */
+  async function callee(scenario: string, pauseMs?: number): Promise<{ uri: string; run: SippRun }> {
+    const port = await freePort();
+    const run = runSipp({
+      scenario,
+      port,
+      calls: 1,
+      ...(pauseMs !== undefined ? { pauseMs } : {}),
+      extra: ['-mi', '127.0.0.1', '-mp', String(2 * Math.floor((await freePort()) / 2))],
+      timeoutSec: 20,
+    });
+    await run.ready;
+    return { uri: `sip:callee@127.0.0.1:${port}`, run };
+  }
+
+  /** Patchbay's UA calls in; resolves with the final status, after Patchbay's BYE for a 200 (or after `hangupAfterMs`). */
+  async function call(opts: { cancelAfterMs?: number; hangupAfterMs?: number } = {}): Promise<number> {
+    const endpoint = await engine.createEndpoint();
+    try {
+      const uac = ua.createUAC({
+        uri: `sip:5553000@${lab.sip}`,
+        body: new LocalSdpSession().createOffer(endpoint.capabilities()).sdp,
+      });
+      if (opts.cancelAfterMs !== undefined) setTimeout(() => uac.cancel(), opts.cancelAfterMs);
+      const dialog = await uac.established;
+      if (opts.hangupAfterMs !== undefined) {
+        await sleep(opts.hangupAfterMs);
+        await dialog.destroy();
+      } else {
+        await new Promise((r) => dialog.once('destroy', r));
+      }
+      return 200;
+    } catch (err) {
+      if (err instanceof SipError && err.status) return err.status;
+      throw err;
+    } finally {
+      await endpoint.close();
+    }
+  }
+
+  test('a busy callee: DialStatus=busy reaches the action, whose document goes on', async () => {
+    const b = await callee('uas-busy.xml');
+    lab.hooks.xml(
+      '/answer',
+      doc(`<Dial action="${lab.hooks.url('/after-busy')}"><User>${b.uri}</User></Dial>`),
+    );
+    lab.hooks.xml('/after-busy', doc('<Hangup reason="busy"/>'));
+    assert.equal(await call(), 486);
+    const after = await lab.hooks.waitFor('/after-busy');
+    assert.equal(after.params.DialStatus, 'busy');
+    assert.equal(after.params.DialHangupCause, 'USER_BUSY');
+    assert.equal(after.params.DialBLegUUID, '');
+    assert.equal(after.params.DialRingStatus, 'false');
+    assert.equal((await b.run.done).code, 0);
+    await lab.assertIdle();
+  });
+
+  test('no answer within timeout: CANCEL to the callee, DialStatus=no-answer', async () => {
+    const b = await callee('uas-noanswer.xml');
+    lab.hooks.xml(
+      '/answer',
+      doc(`<Dial timeout="1" action="${lab.hooks.url('/after-noanswer')}"><User>${b.uri}</User></Dial>`),
+    );
+    lab.hooks.xml('/after-noanswer', doc('<Hangup/>'));
+    const started = performance.now();
+    assert.equal(await call(), 603);
+    const ms = performance.now() - started;
+    assert.ok(ms > 900 && ms < 3000, `rang for ${ms} ms`);
+    const after = await lab.hooks.waitFor('/after-noanswer');
+    assert.equal(after.params.DialStatus, 'no-answer');
+    assert.equal(after.params.DialRingStatus, 'true');
+    assert.equal((await b.run.done).code, 0, 'the callee got its CANCEL');
+    await lab.assertIdle();
+  });
+
+  test('parallel ringing: the one that answers wins, the other is cancelled; timeLimit ends the bridge', async () => {
+    const ringing = await callee('uas-noanswer.xml');
+    const answering = await callee('uas-answer.xml');
+    const n = lab.hooks.requestsTo('/dial-cb').length;
+    lab.hooks.route('/dial-cb', () => ({ status: 200 }));
+    lab.hooks.xml(
+      '/answer',
+      doc(
+        `<Dial timeLimit="1" callbackUrl="${lab.hooks.url('/dial-cb')}" action="${lab.hooks.url('/after-limit')}"><User>${ringing.uri}</User><User>${answering.uri}</User></Dial>`,
+      ),
+    );
+    lab.hooks.xml('/after-limit', doc('<Hangup/>'));
+    const started = performance.now();
+    assert.equal(await call(), 200);
+    const ms = performance.now() - started;
+    assert.ok(ms > 900 && ms < 3500, `the call lasted ${ms} ms`);
+    const after = await lab.hooks.waitFor('/after-limit');
+    assert.equal(after.params.DialStatus, 'completed');
+    assert.match(after.params.DialBLegUUID, /^[0-9a-f-]{36}$/);
+    assert.equal((await ringing.run.done).code, 0, 'the losing callee got its CANCEL');
+    assert.equal((await answering.run.done).code, 0, 'the winner got its BYE');
+    const events =
+      (await lab.hooks.waitFor('/dial-cb', { count: n + 3 }), lab.hooks.requestsTo('/dial-cb').slice(n));
+    assert.deepEqual(
+      events.map((e) => e.params.DialAction),
+      ['answer', 'connected', 'hangup'],
+    );
+    assert.equal(events[2].params.DialBLegHangupCauseCode, '6000');
+    await lab.assertIdle();
+  });
+
+  test('the caller gives up while it rings: every B-leg is cancelled, the action hears DialStatus=cancel', async () => {
+    const b = await callee('uas-noanswer.xml');
+    lab.hooks.route('/after-cancel', () => ({ status: 200 }));
+    lab.hooks.xml(
+      '/answer',
+      doc(`<Dial action="${lab.hooks.url('/after-cancel')}"><User>${b.uri}</User></Dial>`),
+    );
+    assert.equal(await call({ cancelAfterMs: 600 }), 487);
+    const after = await lab.hooks.waitFor('/after-cancel');
+    assert.equal(after.params.DialStatus, 'cancel');
+    assert.equal((await b.run.done).code, 0);
+    const hangup = await lab.hooks.waitFor('/hangup', {
+      where: (r) => r.params.CallUUID === after.params.CallUUID,
+    });
+    assert.equal(hangup.params.HangupSource, 'Caller');
+    await lab.assertIdle();
+  });
+
+  test('a Number with no trunk configured fails at once with DialStatus=failed', async () => {
+    lab.hooks.xml(
+      '/answer',
+      doc(`<Dial action="${lab.hooks.url('/after-trunk')}"><Number>14155550100</Number></Dial>`),
+    );
+    lab.hooks.xml('/after-trunk', doc('<Hangup/>'));
+    assert.equal(await call(), 603);
+    const after = await lab.hooks.waitFor('/after-trunk');
+    assert.equal(after.params.DialStatus, 'failed');
+    assert.equal(after.params.DialHangupCause, 'NO_ROUTE_DESTINATION');
+    await lab.assertIdle();
+  });
+});
+
+const skip = baresipSkipReason();
+
+describe('Dial between two baresip phones', { skip }, () => {
+  test('each phone hears the other through the B2BUA; the caller hanging up ends the callee', async () => {
+    const lab = await startLab();
+    const phones: Baresip[] = [];
+    try {
+      const alice = await startBaresip({
+        name: 'alice',
+        answer: 'auto',
+        micTone: { freq: 600, seconds: 10 },
+      });
+      phones.push(alice);
+      const bob = await startBaresip({ name: 'bob', answer: 'auto', micTone: { freq: 1000, seconds: 10 } });
+      phones.push(bob);
+      lab.hooks.route('/dial-done', () => ({ status: 200 }));
+      lab.hooks.xml(
+        '/answer',
+        doc(`<Dial action="${lab.hooks.url('/dial-done')}"><User>${bob.sipUri}</User></Dial>`),
+      );
+      await alice.dial(`sip:bob@${lab.sip}`);
+      await Promise.all([alice.waitEvent('CALL_ESTABLISHED', 8000), bob.waitEvent('CALL_ESTABLISHED', 8000)]);
+      await sleep(3000);
+      await alice.hangup();
+      await bob.waitEvent('CALL_CLOSED', 5000);
+      const done = await lab.hooks.waitFor('/dial-done');
+      assert.equal(done.params.DialStatus, 'completed');
+      await lab.assertIdle();
+      await Promise.all([alice.stop(), bob.stop()]);
+      for (const [phone, hz, own] of [
+        [alice, 1000, 600],
+        [bob, 600, 1000],
+      ] as const) {
+        const path = phone.recordings().received;
+        assert.ok(path, `${phone.name} recorded what it received`);
+        const wav = parseWav(readFileSync(path));
+        const frame = wav.sampleRate / 50;
+        let active = 0;
+        for (let at = 0; at + frame <= wav.samples.length; at += frame) {
+          if (rms(wav.samples, at, at + frame) > 1000) active++;
+        }
+        assert.ok(active >= 100, `${phone.name}: ${active / 50} s of audio`);
+        const f = dominantFrequency(wav.samples, wav.sampleRate);
+        assert.ok(Math.abs(f - hz) < hz * 0.03, `${phone.name} heard ${f} Hz, expected ${hz}`);
+        assert.ok(
+          toneAmplitude(wav.samples, wav.sampleRate, own) <
+            toneAmplitude(wav.samples, wav.sampleRate, hz) / 10,
+          `${phone.name} does not hear itself`,
+        );
+      }
+    } catch (err) {
+      if (err instanceof Error) for (const p of phones) err.message += `\n--- ${p.name} ---\n${p.logTail()}`;
+      throw err;
+    } finally {
+      await Promise.all(phones.map((p) => p.cleanup()));
+      await lab.close();
+    }
+  });
+});
