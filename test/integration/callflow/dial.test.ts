@@ -233,3 +233,166 @@ describe('Dial between two baresip phones', { skip }, () => {
     }
   });
 });
+
+describe('Dial to a Number through the trunk', () => {
+  test('the INVITE goes to PATCHBAY_OUTBOUND_PROXY with the number and X-VH- headers; the callee hangs up and the action document runs', async () => {
+    const port = await freePort();
+    const trunk = runSipp({
+      scenario: 'uas-trunk-bye.xml',
+      port,
+      calls: 1,
+      pauseMs: 800,
+      extra: ['-mi', '127.0.0.1', '-mp', String(2 * Math.floor((await freePort()) / 2))],
+      timeoutSec: 20,
+    });
+    await trunk.ready;
+    const lab = await startLab({ env: { PATCHBAY_OUTBOUND_PROXY: `127.0.0.1:${port}` } });
+    const ua = await UserAgent.start({ listen: ['udp:127.0.0.1:0'], egress: loopbackOnly });
+    const engine = testEngine();
+    try {
+      lab.hooks.xml(
+        '/answer',
+        doc(
+          `<Dial sipHeaders="Campaign=spring" callerId="4930123" action="${lab.hooks.url('/after-trunk')}"><Number>+14155550100</Number></Dial>`,
+        ),
+      );
+      lab.hooks.xml('/after-trunk', doc('<Speak>The other side hung up.</Speak>'));
+      const endpoint = await engine.createEndpoint();
+      const uac = ua.createUAC({
+        uri: `sip:5554000@${lab.sip}`,
+        body: new LocalSdpSession().createOffer(endpoint.capabilities()).sdp,
+      });
+      const dialog = await uac.established;
+      const ended = new Promise((r) => dialog.once('destroy', r));
+      const after = await lab.hooks.waitFor('/after-trunk', { timeoutMs: 8000 });
+      assert.equal(after.params.DialStatus, 'completed');
+      assert.equal(
+        after.params.CallStatus,
+        'in-progress',
+        'the caller is still there for the action document',
+      );
+      await ended;
+      await endpoint.close();
+      const r = await trunk.done;
+      assert.equal(r.code, 0, r.errors);
+      const hangup = await lab.hooks.waitFor('/hangup');
+      assert.equal(hangup.params.HangupCauseCode, '4010');
+      await lab.assertIdle();
+    } finally {
+      trunk.kill();
+      await ua.close();
+      await engine.close();
+      await lab.close();
+    }
+  });
+});
+
+describe('Dial features with baresip callees', { skip }, () => {
+  let lab: Lab;
+  const phones: Baresip[] = [];
+  before(async () => {
+    lab = await startLab();
+    lab.hooks.route('/dial-cb', () => ({ status: 200 }));
+    lab.hooks.xml('/confirm', doc('<Speak>Press five to take this call.</Speak>'));
+  });
+  after(async () => {
+    await Promise.all(phones.map((p) => p.cleanup()));
+    await lab?.close();
+  });
+  async function phone(name: string): Promise<Baresip> {
+    const p = await startBaresip({ name, answer: 'auto', micTone: { freq: 800, seconds: 20 } });
+    phones.push(p);
+    return p;
+  }
+  async function withLogs(body: () => Promise<void>): Promise<void> {
+    try {
+      await body();
+    } catch (err) {
+      if (err instanceof Error)
+        for (const p of phones) err.message += `\n--- ${p.name} ---\n${p.logTail(15)}`;
+      throw err;
+    }
+  }
+
+  test('confirmKey: the callee presses 5 and is connected; sendDigits reach it after answer', async () => {
+    const caller = await phone('caller1');
+    const callee = await phone('callee1');
+    const n = lab.hooks.requestsTo('/dial-cb').length;
+    lab.hooks.xml(
+      '/answer',
+      doc(
+        `<Dial confirmSound="${lab.hooks.url('/confirm')}" confirmKey="5" callbackUrl="${lab.hooks.url('/dial-cb')}"><User sendDigits="1w2">${callee.sipUri}</User></Dial>`,
+      ),
+    );
+    await withLogs(async () => {
+      await caller.dial(`sip:confirm@${lab.sip}`);
+      await callee.waitEvent('CALL_ESTABLISHED', 8000);
+      await sleep(500);
+      assert.equal(
+        lab.hooks.requestsTo('/dial-cb').length - n,
+        1,
+        'only answer: not connected before the key',
+      );
+      await callee.sendDtmf('5');
+      const connected = await lab.hooks.waitFor('/dial-cb', {
+        where: (r) => r.params.DialAction === 'connected',
+      });
+      assert.match(connected.params.DialBLegUUID, /^[0-9a-f-]{36}$/);
+      await caller.waitEvent('CALL_ESTABLISHED', 3000);
+      await sleep(1500);
+      await caller.hangup();
+      await callee.waitEvent('CALL_CLOSED', 5000);
+      assert.equal(callee.receivedDigits(), '12');
+    });
+    await lab.assertIdle();
+  });
+
+  test('confirmKey: a wrong key within confirmTimeout leaves the callee out (DialStatus=no-answer)', async () => {
+    const caller = await phone('caller2');
+    const callee = await phone('callee2');
+    lab.hooks.xml(
+      '/answer',
+      doc(
+        `<Dial confirmSound="${lab.hooks.url('/confirm')}" confirmKey="5" confirmTimeout="2" action="${lab.hooks.url('/after-confirm')}"><User>${callee.sipUri}</User></Dial>`,
+      ),
+    );
+    lab.hooks.xml('/after-confirm', doc('<Hangup/>'));
+    await withLogs(async () => {
+      await caller.dial(`sip:confirm@${lab.sip}`);
+      await callee.waitEvent('CALL_ESTABLISHED', 8000);
+      await callee.sendDtmf('4');
+      await callee.waitEvent('CALL_CLOSED', 5000);
+      const after = await lab.hooks.waitFor('/after-confirm');
+      assert.equal(after.params.DialStatus, 'no-answer');
+      await caller.waitEvent('CALL_CLOSED', 5000);
+    });
+    await lab.assertIdle();
+  });
+
+  test('hangupOnStar: the caller presses * to drop the callee and goes on with the action document', async () => {
+    const caller = await phone('caller3');
+    const callee = await phone('callee3');
+    lab.hooks.xml(
+      '/answer',
+      doc(
+        `<Dial hangupOnStar="true" action="${lab.hooks.url('/after-star')}"><User>${callee.sipUri}</User></Dial>`,
+      ),
+    );
+    lab.hooks.xml('/after-star', doc('<Speak>Back with us.</Speak><Hangup/>'));
+    await withLogs(async () => {
+      await caller.dial(`sip:star@${lab.sip}`);
+      await Promise.all([
+        caller.waitEvent('CALL_ESTABLISHED', 8000),
+        callee.waitEvent('CALL_ESTABLISHED', 8000),
+      ]);
+      await sleep(500);
+      await caller.sendDtmf('*');
+      await callee.waitEvent('CALL_CLOSED', 5000);
+      const after = await lab.hooks.waitFor('/after-star');
+      assert.equal(after.params.DialStatus, 'completed');
+      assert.equal(after.params.CallStatus, 'in-progress');
+      await caller.waitEvent('CALL_CLOSED', 8000);
+    });
+    await lab.assertIdle();
+  });
+});
