@@ -97,6 +97,30 @@ export interface VerbHandler<V> {
   run(verb: V, ctx: VerbContext): Promise<VerbOutcome>;
 }
 
+/**
+ * Hands the call to an element's `action` (spec 1.2 step 5): with redirect="true" its
+ * document replaces the rest of this one; with "false", or when the caller is gone, the
+ * action is only notified (in the background, so the hangup URL waits for it) and the next
+ * verb runs.
+ */
+export function toAction(
+  ctx: VerbContext,
+  action: { url: string; method: HttpMethod; redirect: boolean },
+  extra: WebhookParams,
+): VerbOutcome {
+  if (!action.redirect || ctx.signal.aborted) {
+    ctx.background(ctx.notify(action.url, action.method, extra));
+    return NEXT;
+  }
+  return {
+    kind: 'fetch',
+    url: action.url,
+    method: action.method,
+    params: { ...ctx.params(), ...extra },
+    purpose: 'action',
+  };
+}
+
 /** Resolves after `ms` on the context's clock, or when the signal aborts (returns false then). */
 export function pause(ctx: Pick<VerbContext, 'clock' | 'signal'>, ms: number): Promise<boolean> {
   if (ctx.signal.aborted) return Promise.resolve(false);

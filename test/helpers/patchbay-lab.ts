@@ -9,6 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config.ts';
 import { type Patchbay, startPatchbay } from '../../src/main.ts';
+import type { MediaEngine } from '../../src/media/media-engine.ts';
+import { SipError } from '../../src/sip/errors.ts';
+import { LocalSdpSession } from '../../src/sip/sdp/local-sdp-session.ts';
+import type { UserAgent } from '../../src/sip/ua/user-agent.ts';
 import { createLogger, silentLogger } from '../../src/util/log.ts';
 import { assertRangeFree, randomRtpRange, sleep } from './media-lab.ts';
 import { freePort } from './sipp.ts';
@@ -98,6 +102,45 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     },
   };
   return lab;
+}
+
+export interface CallInOptions {
+  /** CANCEL after this many ms (while it rings). */
+  cancelAfterMs?: number;
+  /** Once answered, hang up after this many ms; otherwise wait for Patchbay's BYE. */
+  hangupAfterMs?: number;
+}
+
+/**
+ * Patchbay's own UA calls `uri` with an offer from a new endpoint of `engine` and resolves
+ * with the final status: 200 once the answered call is over (after Patchbay's BYE, or ours
+ * after `hangupAfterMs`), else the failure status. For signalling outcomes; the audio is
+ * proven with baresip and SIPp.
+ */
+export async function callIn(
+  ua: UserAgent,
+  engine: MediaEngine,
+  uri: string,
+  opts: CallInOptions = {},
+): Promise<number> {
+  const endpoint = await engine.createEndpoint();
+  try {
+    const uac = ua.createUAC({ uri, body: new LocalSdpSession().createOffer(endpoint.capabilities()).sdp });
+    if (opts.cancelAfterMs !== undefined) setTimeout(() => uac.cancel(), opts.cancelAfterMs);
+    const dialog = await uac.established;
+    if (opts.hangupAfterMs !== undefined) {
+      await sleep(opts.hangupAfterMs);
+      await dialog.destroy();
+    } else {
+      await new Promise((r) => dialog.once('destroy', r));
+    }
+    return 200;
+  } catch (err) {
+    if (err instanceof SipError && err.status) return err.status;
+    throw err;
+  } finally {
+    await endpoint.close();
+  }
 }
 
 /** A minimal VobizXML document around `body`. */

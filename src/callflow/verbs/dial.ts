@@ -9,6 +9,7 @@ import { recordOnDialAnswer } from '../record-session.ts';
 import {
   NEXT,
   pause,
+  toAction,
   type VerbContext,
   type VerbHandler,
   type VerbOutcome,
@@ -290,18 +291,7 @@ class DialRun {
       DialALegUUID: this.aLegUuid,
       DialBLegUUID: leg?.uuid ?? '',
     };
-    // The caller left: its document cannot go on; the action only hears about it.
-    if (ctx.signal.aborted || !verb.redirect) {
-      ctx.background(ctx.notify(verb.action, verb.method, params));
-      return NEXT;
-    }
-    return {
-      kind: 'fetch',
-      url: verb.action,
-      method: verb.method,
-      params: { ...ctx.params(), ...params },
-      purpose: 'action',
-    };
+    return toAction(ctx, { url: verb.action, method: verb.method, redirect: verb.redirect }, params);
   }
 
   private hangupFields(leg: OutboundLeg, cause: HangupCause): WebhookParams {

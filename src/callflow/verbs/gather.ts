@@ -1,7 +1,14 @@
 import type { GatherVerb } from '../../../schemas/xml/index.ts';
 import { GatherMachine, type GatherResult, type GatherSound } from '../gather-machine.ts';
 import { type PromptsPlayback, playPrompts } from '../prompts.ts';
-import { NEXT, type VerbContext, type VerbHandler, type VerbOutcome, type WebhookParams } from '../verb.ts';
+import {
+  NEXT,
+  toAction,
+  type VerbContext,
+  type VerbHandler,
+  type VerbOutcome,
+  type WebhookParams,
+} from '../verb.ts';
 
 /**
  * `digitEndTimeout="auto"`: 5 s between digits. The spec leaves `auto` open (2-10 s are the
@@ -100,15 +107,5 @@ function outcome(verb: GatherVerb, ctx: VerbContext, result: GatherResult): Verb
     Digits: result.kind === 'input' ? result.digits : '',
     Speech: '',
   };
-  if (verb.redirect) {
-    return {
-      kind: 'fetch',
-      url: verb.action,
-      method: verb.method,
-      params: { ...ctx.params(), ...input },
-      purpose: 'action',
-    };
-  }
-  ctx.background(ctx.notify(verb.action, verb.method, input));
-  return NEXT;
+  return toAction(ctx, { url: verb.action, method: verb.method, redirect: verb.redirect }, input);
 }

@@ -1,6 +1,6 @@
 import type { RecordVerb } from '../../../schemas/xml/index.ts';
 import { recordingParams, recordSession, runRecording } from '../record-session.ts';
-import { NEXT, type VerbContext, type VerbHandler, type VerbOutcome } from '../verb.ts';
+import { NEXT, toAction, type VerbContext, type VerbHandler, type VerbOutcome } from '../verb.ts';
 
 /**
  * `<Record>` (spec 2.8). The normal Record blocks: a beep (playBeep), then the caller's audio
@@ -44,17 +44,8 @@ export const recordVerb: VerbHandler<RecordVerb> = {
     beep?.stop();
     if (!report) return NEXT;
     const params = recordingParams(report);
-    // The caller is gone: there is no call left for the action's document to drive.
-    if (report.reason === 'HungUp' || ctx.signal.aborted || !verb.redirect) {
-      ctx.background(ctx.notify(verb.action, verb.method, params));
-      return NEXT;
-    }
-    return {
-      kind: 'fetch',
-      url: verb.action,
-      method: verb.method,
-      params: { ...ctx.params(), ...params },
-      purpose: 'action',
-    };
+    // HungUp: the caller is gone, there is no call left for the action's document to drive.
+    const redirect = verb.redirect && report.reason !== 'HungUp';
+    return toAction(ctx, { url: verb.action, method: verb.method, redirect }, params);
   },
 };

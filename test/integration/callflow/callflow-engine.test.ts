@@ -8,11 +8,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { LocalMediaEngine } from '../../../src/media/local/local-engine.ts';
-import { SipError } from '../../../src/sip/errors.ts';
-import { LocalSdpSession } from '../../../src/sip/sdp/local-sdp-session.ts';
 import { UserAgent } from '../../../src/sip/ua/user-agent.ts';
 import { testEngine } from '../../helpers/media-lab.ts';
-import { doc, type Lab, startLab } from '../../helpers/patchbay-lab.ts';
+import { callIn, doc, type Lab, startLab } from '../../helpers/patchbay-lab.ts';
 import { freePort } from '../../helpers/sipp.ts';
 import { loopbackOnly } from '../../helpers/test-uas.ts';
 
@@ -32,28 +30,14 @@ describe('call-flow engine over loopback', () => {
     await lab?.close();
   });
 
-  /** Calls `user` and returns the final status (200 calls are hung up by us at once, or wait for Patchbay's BYE). */
-  async function dial(user: string, opts: { awaitBye?: boolean; holdMs?: number } = {}): Promise<number> {
-    const endpoint = await engine.createEndpoint();
-    const sdp = new LocalSdpSession({ address: '127.0.0.1' });
-    try {
-      const uac = ua.createUAC({
-        uri: `sip:${user}@${lab.sip}`,
-        body: sdp.createOffer(endpoint.capabilities()).sdp,
-      });
-      const dialog = await uac.established;
-      if (opts.awaitBye) await new Promise((r) => dialog.once('destroy', r));
-      else {
-        if (opts.holdMs) await new Promise((r) => setTimeout(r, opts.holdMs));
-        await dialog.destroy();
-      }
-      return 200;
-    } catch (err) {
-      if (err instanceof SipError && err.status) return err.status;
-      throw err;
-    } finally {
-      await endpoint.close();
-    }
+  /** Calls `user`: the final status (a 200 call is hung up by us, after `holdMs`, or awaits Patchbay's BYE). */
+  function dial(user: string, opts: { awaitBye?: boolean; holdMs?: number } = {}): Promise<number> {
+    return callIn(
+      ua,
+      engine,
+      `sip:${user}@${lab.sip}`,
+      opts.awaitBye ? {} : { hangupAfterMs: opts.holdMs ?? 0 },
+    );
   }
 
   async function lastHangup(count: number) {
@@ -145,21 +129,7 @@ describe('call-flow engine over loopback', () => {
       routed.hooks.xml('/fallback', doc('<Hangup reason="busy"/>'));
       routed.hooks.xml('/sales', doc('<Hangup/>'));
       routed.hooks.route('/sales-hangup', () => ({ status: 200 }));
-      const call = async (user: string) => {
-        const endpoint = await engine.createEndpoint();
-        try {
-          const uac = ua.createUAC({
-            uri: `sip:${user}@${routed.sip}`,
-            body: new LocalSdpSession().createOffer(endpoint.capabilities()).sdp,
-          });
-          await uac.established;
-          return 200;
-        } catch (err) {
-          return err instanceof SipError ? (err.status ?? 0) : -1;
-        } finally {
-          await endpoint.close();
-        }
-      };
+      const call = (user: string) => callIn(ua, engine, `sip:${user}@${routed.sip}`, { hangupAfterMs: 0 });
       assert.equal(await call('5550999'), 486);
       const fb = await routed.hooks.waitFor('/fallback');
       assert.equal(fb.params.Event, 'StartApp');
@@ -179,21 +149,7 @@ describe('call-flow engine over loopback', () => {
     const port = await freePort();
     const dead = await startLab({ env: { PATCHBAY_ANSWER_URL: `http://127.0.0.1:${port}/answer#rc=0` } });
     try {
-      const status = await (async () => {
-        const endpoint = await engine.createEndpoint();
-        try {
-          const uac = ua.createUAC({
-            uri: `sip:x@${dead.sip}`,
-            body: new LocalSdpSession().createOffer(endpoint.capabilities()).sdp,
-          });
-          await uac.established;
-          return 200;
-        } catch (err) {
-          return err instanceof SipError ? (err.status ?? 0) : -1;
-        } finally {
-          await endpoint.close();
-        }
-      })();
+      const status = await callIn(ua, engine, `sip:x@${dead.sip}`, { hangupAfterMs: 0 });
       assert.equal(status, 480);
       const hangup = await dead.hooks.waitFor('/hangup');
       assert.equal(hangup.params.HangupCauseCode, '7011');

@@ -10,13 +10,12 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseWav } from '../../../src/media/audio/wav.ts';
 import type { LocalMediaEngine } from '../../../src/media/local/local-engine.ts';
-import { SipError } from '../../../src/sip/errors.ts';
 import { LocalSdpSession } from '../../../src/sip/sdp/local-sdp-session.ts';
 import { UserAgent } from '../../../src/sip/ua/user-agent.ts';
 import { dominantFrequency, rms, toneAmplitude } from '../../helpers/audio.ts';
 import { type Baresip, baresipSkipReason, startBaresip } from '../../helpers/baresip.ts';
 import { testEngine } from '../../helpers/media-lab.ts';
-import { doc, type Lab, startLab } from '../../helpers/patchbay-lab.ts';
+import { type CallInOptions, callIn, doc, type Lab, startLab } from '../../helpers/patchbay-lab.ts';
 import { freePort, runSipp, type SippRun } from '../../helpers/sipp.ts';
 import { loopbackOnly } from '../../helpers/test-uas.ts';
 
@@ -51,30 +50,7 @@ describe('Dial through Patchbay', () => {
     return { uri: `sip:callee@127.0.0.1:${port}`, run };
   }
 
-  /** Patchbay's UA calls in; resolves with the final status, after Patchbay's BYE for a 200 (or after `hangupAfterMs`). */
-  async function call(opts: { cancelAfterMs?: number; hangupAfterMs?: number } = {}): Promise<number> {
-    const endpoint = await engine.createEndpoint();
-    try {
-      const uac = ua.createUAC({
-        uri: `sip:5553000@${lab.sip}`,
-        body: new LocalSdpSession().createOffer(endpoint.capabilities()).sdp,
-      });
-      if (opts.cancelAfterMs !== undefined) setTimeout(() => uac.cancel(), opts.cancelAfterMs);
-      const dialog = await uac.established;
-      if (opts.hangupAfterMs !== undefined) {
-        await sleep(opts.hangupAfterMs);
-        await dialog.destroy();
-      } else {
-        await new Promise((r) => dialog.once('destroy', r));
-      }
-      return 200;
-    } catch (err) {
-      if (err instanceof SipError && err.status) return err.status;
-      throw err;
-    } finally {
-      await endpoint.close();
-    }
-  }
+  const call = (opts: CallInOptions = {}) => callIn(ua, engine, `sip:5553000@${lab.sip}`, opts);
 
   test('a busy callee: DialStatus=busy reaches the action, whose document goes on', async () => {
     const b = await callee('uas-busy.xml');
@@ -132,8 +108,8 @@ describe('Dial through Patchbay', () => {
     assert.match(after.params.DialBLegUUID, /^[0-9a-f-]{36}$/);
     assert.equal((await ringing.run.done).code, 0, 'the losing callee got its CANCEL');
     assert.equal((await answering.run.done).code, 0, 'the winner got its BYE');
-    const events =
-      (await lab.hooks.waitFor('/dial-cb', { count: n + 3 }), lab.hooks.requestsTo('/dial-cb').slice(n));
+    await lab.hooks.waitFor('/dial-cb', { count: n + 3 });
+    const events = lab.hooks.requestsTo('/dial-cb').slice(n);
     assert.deepEqual(
       events.map((e) => e.params.DialAction),
       ['answer', 'connected', 'hangup'],

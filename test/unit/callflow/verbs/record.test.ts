@@ -399,7 +399,10 @@ describe('Record verb', () => {
     assert.equal(left.length, (Number(p.RecordingDurationMs) * 8) | 0);
     assert.ok(toneAmplitude(left, 8000, 440) > 2000, 'leg A is missing on the left');
     assert.ok(toneAmplitude(right, 8000, 1000) > 2000, 'leg B is missing on the right');
-    assert.ok(toneAmplitude(left, 8000, 1000) < 100 && toneAmplitude(right, 8000, 440) < 100, 'each leg on its own channel');
+    assert.ok(
+      toneAmplitude(left, 8000, 1000) < 100 && toneAmplitude(right, 8000, 440) < 100,
+      'each leg on its own channel',
+    );
     stopB.abort();
     await streamingB;
     await peerB.close();
