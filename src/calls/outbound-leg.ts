@@ -6,9 +6,9 @@ import type { DialogEnd } from '../sip/dialog/dialog-types.ts';
 import type { ExtraHeaders } from '../sip/dialog/message-content.ts';
 import { SipError } from '../sip/errors.ts';
 import type { SipResponse } from '../sip/message/message.ts';
-import { createOffer, processAnswer } from '../sip/sdp/create-offer.ts';
+import { processAnswer } from '../sip/sdp/create-offer.ts';
+import { LocalSdpSession } from '../sip/sdp/local-sdp-session.ts';
 import { parseSdp } from '../sip/sdp/parse-sdp.ts';
-import { serializeSdp } from '../sip/sdp/serialize-sdp.ts';
 import type { SessionDescription } from '../sip/sdp/session-description.ts';
 import type { Target } from '../sip/transport/types.ts';
 import type { Uac } from '../sip/ua/uac.ts';
@@ -70,6 +70,7 @@ export class OutboundLeg extends EventEmitter<OutboundLegEvents> {
     private readonly uac: Uac,
     readonly endpoint: MediaEndpoint,
     private readonly offer: SessionDescription,
+    private readonly sdp: LocalSdpSession,
     readonly request: OutboundCallRequest,
     private readonly log: Logger,
   ) {
@@ -98,13 +99,15 @@ export class OutboundLeg extends EventEmitter<OutboundLegEvents> {
     log: Logger,
   ): Promise<OutboundLeg> {
     const endpoint = await engine.createEndpoint({ label: `dial ${req.uri}` });
-    const offer = createOffer(endpoint.capabilities());
+    // Our o= line for this leg: the offer's, and the answers to the callee's later offers.
+    const sdp = new LocalSdpSession({ address: endpoint.capabilities().address });
+    const { sdp: offerSdp, offer } = sdp.createOffer(endpoint.capabilities());
     let leg: OutboundLeg | undefined;
     const uac = ua.createUAC(
       {
         uri: req.uri,
         from: req.from,
-        body: serializeSdp(offer),
+        body: offerSdp,
         contentType: 'application/sdp',
         ...(req.target ? { target: req.target } : {}),
         ...(req.headers ? { headers: req.headers } : {}),
@@ -112,7 +115,7 @@ export class OutboundLeg extends EventEmitter<OutboundLegEvents> {
       },
       { onProvisional: (res) => leg?.onProvisional(res) },
     );
-    leg = new OutboundLeg(uac, endpoint, offer, req, log);
+    leg = new OutboundLeg(uac, endpoint, offer, sdp, req, log);
     return leg;
   }
 
@@ -168,6 +171,18 @@ export class OutboundLeg extends EventEmitter<OutboundLegEvents> {
     }
     this.answeredAt = new Date();
     this.transition('answered');
+    dialog.on('modify', (req, res) => {
+      // A re-INVITE from the callee (hold, a new address): answered from the same endpoint (RFC 3264 8).
+      // The media is anchored here, so the caller's leg needs no re-INVITE of its own.
+      try {
+        const answer = this.sdp.createAnswer(req.body, this.endpoint.capabilities());
+        this.endpoint.configure(answer.media);
+        res.send(200, { body: answer.sdp, contentType: 'application/sdp' });
+      } catch (err) {
+        this.log.info({ err: (err as Error).message }, 're-INVITE offer not acceptable');
+        res.send(488);
+      }
+    });
     dialog.once('destroy', (end: DialogEnd) =>
       this.finish({
         by: end.cause === 'bye' ? 'remote' : end.cause === 'local' ? 'local' : 'failure',

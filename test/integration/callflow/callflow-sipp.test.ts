@@ -78,6 +78,16 @@ describe('call flows with SIPp calling in', () => {
     await lab.assertIdle();
   });
 
+  test('a re-INVITE from the caller mid-prompt is answered from the same media endpoint', async () => {
+    const n = lab.hooks.requestsTo('/hangup').length;
+    lab.hooks.xml('/answer', doc('<Speak loop="0">Hold on, please.</Speak>'));
+    const r = await sipp('uac-reinvite.xml', { pauseMs: 300 });
+    assert.equal(r.code, 0, r.errors);
+    const hangup = await lab.hooks.waitFor('/hangup', { count: n + 1 });
+    assert.equal(hangup.params.HangupSource, 'Caller');
+    await lab.assertIdle();
+  });
+
   test('20 calls at 10 per second each run their document and end cleanly', async () => {
     const n = lab.hooks.requestsTo('/hangup').length;
     lab.hooks.xml('/answer', doc('<Speak>One moment.</Speak><Wait length="1"/>'));

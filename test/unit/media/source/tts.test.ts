@@ -307,7 +307,8 @@ test('a shared synthesis survives one caller aborting, and dies when the last on
 });
 
 test('a queued request that is aborted never starts a process', async () => {
-  const f = fake(`sleep 0.2; ${WRITE_WAV}`);
+  // The first run lasts long enough that it is surely still running when the second is aborted.
+  const f = fake(`sleep 1; ${WRITE_WAV}`);
   const tts = new EspeakTtsProvider({ cacheDir: f.cacheDir, binary: f.binary, maxConcurrent: 1 });
   const first = tts.synthesize({ text: 'first' });
   const ac = new AbortController();
