@@ -7,6 +7,7 @@ import type { SipRequest } from '../sip/message/message.ts';
 import { LocalSdpSession } from '../sip/sdp/local-sdp-session.ts';
 import type { Uas } from '../sip/ua/uas.ts';
 import type { Logger } from '../util/log.ts';
+import { answerReinvites } from './answer-reinvites.ts';
 
 export type LegState = 'offered' | 'early' | 'answering' | 'answered' | 'ended';
 
@@ -176,17 +177,7 @@ export class InboundLeg extends EventEmitter<LegEvents> {
   }
 
   private watch(dialog: Dialog): void {
-    dialog.on('modify', (req, res) => {
-      // A re-INVITE (hold, a new address): answer it from the same endpoint (RFC 3264 8).
-      try {
-        const answer = this.sdp.createAnswer(req.body, this.endpoint.capabilities());
-        this.endpoint.configure(answer.media);
-        res.send(200, { body: answer.sdp, contentType: 'application/sdp' });
-      } catch (err) {
-        this.log.info({ err }, 're-INVITE offer not acceptable');
-        res.send(488);
-      }
-    });
+    answerReinvites(dialog, this.sdp, this.endpoint, this.log);
     dialog.once('destroy', (end: DialogEnd) => {
       const remote = end.cause === 'bye';
       this.finish({

@@ -14,6 +14,7 @@ import type { Target } from '../sip/transport/types.ts';
 import type { Uac } from '../sip/ua/uac.ts';
 import type { UserAgent } from '../sip/ua/user-agent.ts';
 import type { Logger } from '../util/log.ts';
+import { answerReinvites } from './answer-reinvites.ts';
 import type { LegEnd } from './inbound-leg.ts';
 
 export type OutboundLegState = 'calling' | 'ringing' | 'answered' | 'ended';
@@ -171,18 +172,7 @@ export class OutboundLeg extends EventEmitter<OutboundLegEvents> {
     }
     this.answeredAt = new Date();
     this.transition('answered');
-    dialog.on('modify', (req, res) => {
-      // A re-INVITE from the callee (hold, a new address): answered from the same endpoint (RFC 3264 8).
-      // The media is anchored here, so the caller's leg needs no re-INVITE of its own.
-      try {
-        const answer = this.sdp.createAnswer(req.body, this.endpoint.capabilities());
-        this.endpoint.configure(answer.media);
-        res.send(200, { body: answer.sdp, contentType: 'application/sdp' });
-      } catch (err) {
-        this.log.info({ err: (err as Error).message }, 're-INVITE offer not acceptable');
-        res.send(488);
-      }
-    });
+    answerReinvites(dialog, this.sdp, this.endpoint, this.log);
     dialog.once('destroy', (end: DialogEnd) =>
       this.finish({
         by: end.cause === 'bye' ? 'remote' : end.cause === 'local' ? 'local' : 'failure',
