@@ -311,6 +311,8 @@ test('a queued request that is aborted never starts a process', async () => {
   const f = fake(`sleep 1; ${WRITE_WAV}`);
   const tts = new EspeakTtsProvider({ cacheDir: f.cacheDir, binary: f.binary, maxConcurrent: 1 });
   const first = tts.synthesize({ text: 'first' });
+  // The cache lookups race; the first request must hold the slot before the second asks.
+  await waitFor(() => tts.load.running === 1);
   const ac = new AbortController();
   const second = tts.synthesize({ text: 'second' }, ac.signal);
   await waitFor(() => tts.load.queued === 1);
