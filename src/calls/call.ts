@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter, setMaxListeners } from 'node:events';
 import type { MediaEndpoint } from '../media/media-engine.ts';
 import type { Logger } from '../util/log.ts';
+import type { CallLeg, LegEnd } from './call-leg.ts';
 import type { CallParties } from './call-parties.ts';
 import { HANGUP_CAUSES, type HangupCause, type HangupSource } from './hangup-cause.ts';
-import type { InboundLeg, LegEnd } from './inbound-leg.ts';
 
 export type CallDirection = 'inbound' | 'outbound';
 
@@ -24,6 +24,14 @@ export interface HangupRequest extends CallEnd {
 interface CallEvents {
   /** Once, after the leg is down. */
   ended: [end: CallEnd];
+  /** A transfer put another leg in the place of the one the call had. */
+  'leg-replaced': [leg: CallLeg, previous: CallLeg];
+}
+
+export interface CallOptions {
+  uuid?: string;
+  /** `inbound` for a call that came to us; `outbound` for one the API placed. */
+  direction?: CallDirection;
 }
 
 /** Background work gets this long after hangup to finish (a recording's callbacks). */
@@ -36,7 +44,7 @@ const BACKGROUND_GRACE_MS = 30_000;
  */
 export class Call extends EventEmitter<CallEvents> {
   readonly uuid: string;
-  readonly direction: CallDirection = 'inbound';
+  readonly direction: CallDirection;
   readonly startedAt = new Date();
   answeredAt?: Date;
   endedAt?: Date;
@@ -46,24 +54,50 @@ export class Call extends EventEmitter<CallEvents> {
   private ending?: Promise<CallEnd>;
   private endValue?: CallEnd;
 
+  private current: CallLeg;
+  private readonly onLegEnd = (end: LegEnd): void => {
+    if (!this.endValue) void this.hangup(remoteEnd(end, this.answeredAt !== undefined));
+  };
+
   constructor(
     readonly parties: CallParties,
-    readonly leg: InboundLeg,
+    leg: CallLeg,
     log: Logger,
-    uuid: string = randomUUID(),
+    options: CallOptions = {},
   ) {
     super();
-    this.uuid = uuid;
-    this.log = log.child({ callUuid: uuid });
+    this.uuid = options.uuid ?? randomUUID();
+    this.direction = options.direction ?? 'inbound';
+    this.log = log.child({ callUuid: this.uuid });
     // The running verb, its prompts, background recordings and fetches all listen; each removes itself.
     setMaxListeners(100, this.abort.signal);
-    leg.on('end', (end) => {
-      if (!this.endValue) void this.hangup(remoteEnd(end, this.answeredAt !== undefined));
-    });
+    this.current = leg;
+    leg.on('end', this.onLegEnd);
+  }
+
+  /** The leg the call talks to now. */
+  get leg(): CallLeg {
+    return this.current;
   }
 
   get endpoint(): MediaEndpoint {
-    return this.leg.endpoint;
+    return this.current.endpoint;
+  }
+
+  /**
+   * Puts an answered leg in the place of the current one (a transfer: RFC 3515 REFER, or an
+   * INVITE with Replaces, RFC 3891). The old leg no longer ends the call; releasing it is
+   * the caller's job. Listeners of 'leg-replaced' move what was attached to the old endpoint.
+   */
+  replaceLeg(leg: CallLeg): CallLeg {
+    const previous = this.current;
+    if (this.ending) throw new Error('the call is ending');
+    previous.off('end', this.onLegEnd);
+    this.current = leg;
+    leg.on('end', this.onLegEnd);
+    this.emit('leg-replaced', leg, previous);
+    if (leg.ended) this.onLegEnd(leg.ended);
+    return previous;
   }
 
   /** Aborts when the call ends: every verb and every fetch listens to it. */
@@ -88,13 +122,13 @@ export class Call extends EventEmitter<CallEvents> {
 
   async answer(): Promise<void> {
     if (this.ending) throw new Error('the call is ending');
-    await this.leg.answer();
+    await this.current.answer();
     this.answeredAt ??= new Date();
   }
 
   preAnswer(): void {
     if (this.ending) return;
-    this.leg.preAnswer();
+    this.current.preAnswer();
   }
 
   /** Work that may outlive the verb that started it but is waited for (bounded) at hangup. */
@@ -140,7 +174,7 @@ export class Call extends EventEmitter<CallEvents> {
       'call ended',
     );
     this.abort.abort(new Error(`call ended: ${end.cause.name}`));
-    await this.leg.hangup(req.reject ?? { status: 480 });
+    await this.current.hangup(req.reject ?? { status: 480 });
     this.emit('ended', end);
     return end;
   }

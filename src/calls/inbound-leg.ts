@@ -8,17 +8,11 @@ import { LocalSdpSession } from '../sip/sdp/local-sdp-session.ts';
 import type { Uas } from '../sip/ua/uas.ts';
 import type { Logger } from '../util/log.ts';
 import { answerReinvites } from './answer-reinvites.ts';
+import type { CallLeg, LegEnd, LegReject } from './call-leg.ts';
+
+export type { LegEnd } from './call-leg.ts';
 
 export type LegState = 'offered' | 'early' | 'answering' | 'answered' | 'ended';
-
-/** How a leg ended, as the call needs it for the hangup cause. */
-export interface LegEnd {
-  /** Who ended it: we did (reject, BYE), or the peer (CANCEL, BYE), or the SIP layer gave up. */
-  by: 'local' | 'remote' | 'failure';
-  /** The SIP status of a rejection or failure, when there is one. */
-  status?: number;
-  detail: string;
-}
 
 interface LegEvents {
   /** The leg is over (once), whoever ended it. */
@@ -46,7 +40,7 @@ const MOVES: Readonly<Record<LegState, readonly LegState[]>> = {
  * The endpoint is allocated and configured from the offer before anything is sent, so early
  * media and the 200 carry the same answer (RFC 3264 5: one answer per offer).
  */
-export class InboundLeg extends EventEmitter<LegEvents> {
+export class InboundLeg extends EventEmitter<LegEvents> implements CallLeg {
   readonly request: SipRequest;
   private current: LegState = 'offered';
   private dialog?: Dialog;
@@ -114,6 +108,10 @@ export class InboundLeg extends EventEmitter<LegEvents> {
     return this.endInfo;
   }
 
+  get sipDialog(): Dialog | undefined {
+    return this.dialog;
+  }
+
   /** 180 Ringing, without media; ignored once early or later. */
   ring(): void {
     if (this.current !== 'offered') return;
@@ -135,7 +133,7 @@ export class InboundLeg extends EventEmitter<LegEvents> {
   }
 
   /** Ends the leg from our side: a final response before answer, BYE after. Idempotent. */
-  async hangup(reject: { status: number; reason?: string } = { status: 480 }): Promise<void> {
+  async hangup(reject: LegReject = { status: 480 }): Promise<void> {
     if (this.current === 'ended') return;
     if (this.current === 'offered' || this.current === 'early') {
       this.finish({ by: 'local', status: reject.status, detail: `rejected ${reject.status}` });

@@ -15,7 +15,7 @@ import type { Uac } from '../sip/ua/uac.ts';
 import type { UserAgent } from '../sip/ua/user-agent.ts';
 import type { Logger } from '../util/log.ts';
 import { answerReinvites } from './answer-reinvites.ts';
-import type { LegEnd } from './inbound-leg.ts';
+import type { CallLeg, LegEnd } from './call-leg.ts';
 
 export type OutboundLegState = 'calling' | 'ringing' | 'answered' | 'ended';
 
@@ -55,7 +55,7 @@ const MOVES: Readonly<Record<OutboundLegState, readonly OutboundLegState[]>> = {
  * The answer is read against the offer kept here, so an early answer (183) and the final
  * one (2xx) each configure the endpoint (RFC 3264 without 100rel: the 2xx's answer counts).
  */
-export class OutboundLeg extends EventEmitter<OutboundLegEvents> {
+export class OutboundLeg extends EventEmitter<OutboundLegEvents> implements CallLeg {
   readonly uuid = randomUUID();
   readonly startedAt = new Date();
   answeredAt?: Date;
@@ -132,6 +132,18 @@ export class OutboundLeg extends EventEmitter<OutboundLegEvents> {
   get ended(): LegEnd | undefined {
     return this.endValue;
   }
+
+  get sipDialog(): Dialog | undefined {
+    return this.dialog;
+  }
+
+  /** We placed this leg: it is answered when the callee answers. */
+  answer(): Promise<void> {
+    return this.answered;
+  }
+
+  /** Nothing to do: early media on a leg we place is the callee's to send. */
+  preAnswer(): void {}
 
   /** CANCEL while ringing, BYE once answered. Idempotent. */
   async hangup(): Promise<void> {
