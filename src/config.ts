@@ -61,6 +61,8 @@ export const configSchema = z.object({
   authToken: z.string().min(1).optional(),
   outboundProxy: z.string().optional(),
   redisUrl: z.string().optional(),
+  /** This node's name in shared state (which node runs a call); default: the host name. */
+  nodeId: z.string().min(1).optional(),
   dataDir: z.string().min(1),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
 });
@@ -79,6 +81,7 @@ const ENV: Record<string, keyof Config> = {
   PATCHBAY_AUTH_TOKEN: 'authToken',
   PATCHBAY_OUTBOUND_PROXY: 'outboundProxy',
   PATCHBAY_REDIS_URL: 'redisUrl',
+  PATCHBAY_NODE_ID: 'nodeId',
   PATCHBAY_DATA_DIR: 'dataDir',
   PATCHBAY_LOG_LEVEL: 'logLevel',
 };

@@ -8,7 +8,14 @@ import type { Clock } from '../util/clock.ts';
 import type { WebhookClient } from '../webhooks/webhook-client.ts';
 import { DocumentLoader, type DocumentRequest } from './document-loader.ts';
 import { hangupParams, standardParams } from './params.ts';
-import type { CallflowSettings, RecordingFiles, VerbContext, VerbNeed, VerbOutcome } from './verb.ts';
+import type {
+  CallflowSettings,
+  HttpMethod,
+  RecordingFiles,
+  VerbContext,
+  VerbNeed,
+  VerbOutcome,
+} from './verb.ts';
 import { verbHandler } from './verbs/index.ts';
 
 export interface CallFlowDeps {
@@ -35,6 +42,9 @@ const REJECT = {
  */
 export class CallFlow {
   private readonly loader: DocumentLoader;
+  /** Aborts the document being fetched or the verb running, for a transfer (REST 2.9). */
+  private step = new AbortController();
+  private transferTo?: DocumentRequest;
 
   constructor(
     private readonly call: Call,
@@ -64,6 +74,32 @@ export class CallFlow {
     return this.notifyHangup(end);
   }
 
+  /**
+   * Cuts the running verb (or the fetch under way) short and runs the document at `url`
+   * instead (REST 2.9). False once the call is ending.
+   */
+  transfer(url: string, method: HttpMethod): boolean {
+    if (this.call.end) return false;
+    this.transferTo = { url, method, params: this.params(), purpose: 'transfer' };
+    this.step.abort(new Error('transferred'));
+    return true;
+  }
+
+  /** The transfer asked for, if any; the next step gets a fresh signal. */
+  private takeTransfer(): DocumentRequest | undefined {
+    const next = this.transferTo;
+    if (!next) return undefined;
+    this.transferTo = undefined;
+    this.step = new AbortController();
+    // Taken now, so the document sees the call as it is when it is fetched.
+    return { ...next, params: this.params() };
+  }
+
+  private stepSignal(): AbortSignal {
+    // AbortSignal.any holds its sources weakly: a thousand steps leave no listeners behind.
+    return AbortSignal.any([this.call.signal, this.step.signal]);
+  }
+
   private async drive(): Promise<void> {
     const call = this.call;
     let req: DocumentRequest = {
@@ -77,8 +113,14 @@ export class CallFlow {
     };
     let answerDocument = true;
     for (;;) {
-      const loaded = await this.loader.load(req, call.signal);
+      const loaded = await this.loader.load(req, this.stepSignal());
       if (call.end) return;
+      const transfer = this.takeTransfer();
+      if (transfer) {
+        req = transfer;
+        answerDocument = false;
+        continue;
+      }
       if (!loaded.ok) {
         await call.hangup({
           cause: loaded.cause,
@@ -91,6 +133,11 @@ export class CallFlow {
       const outcome = await this.runVerbs(loaded.verbs, answerDocument);
       if (call.end) return;
       answerDocument = false;
+      const transferred = this.takeTransfer();
+      if (transferred) {
+        req = transferred;
+        continue;
+      }
       if (outcome.kind === 'fetch') {
         req = { url: outcome.url, method: outcome.method, params: outcome.params, purpose: outcome.purpose };
         continue;
@@ -118,7 +165,7 @@ export class CallFlow {
   private async runVerbs(verbs: readonly Verb[], answerDocument: boolean): Promise<VerbOutcome> {
     for (let i = 0; i < verbs.length; i++) {
       const verb = verbs[i];
-      if (this.call.end) break;
+      if (this.call.end || this.transferTo) break;
       const handler = verbHandler(verb.verb);
       if (!handler) {
         this.call.log.error(
@@ -133,14 +180,13 @@ export class CallFlow {
           : handler.needs;
       if (!(await this.provide(need))) break;
       const started = performance.now();
-      // Each verb has its own signal, which follows the call's end (and, with live-call
-      // control, will also abort when the verb is cut short). AbortSignal.any holds its
-      // sources weakly: a thousand verbs leave no listeners on the call.
-      const signal = AbortSignal.any([this.call.signal]);
+      // Each verb has its own signal: it aborts when the call ends or a transfer cuts in.
+      const signal = this.stepSignal();
       let outcome: VerbOutcome;
       try {
         outcome = await handler.run(verb as never, this.context(signal));
       } catch (err) {
+        if (signal.aborted) break;
         this.call.log.error({ err, verb: verb.verb, at: verb.path }, 'verb failed: going on with the next');
         continue;
       }
@@ -215,6 +261,7 @@ export class CallFlow {
   }
 
   private async notifyHangup(end: CallEnd): Promise<CallEnd> {
+    if (!this.app.hangupUrl) return end;
     const result = await this.deps.webhooks.notify({
       url: this.app.hangupUrl,
       method: this.app.hangupMethod,

@@ -2,11 +2,27 @@ import { Call, type CallEnd } from '../calls/call.ts';
 import { callPartiesOf } from '../calls/call-parties.ts';
 import { HANGUP_CAUSES } from '../calls/hangup-cause.ts';
 import { InboundLeg } from '../calls/inbound-leg.ts';
-import type { CallRouter } from '../calls/routing.ts';
+import type { Application, CallRouter } from '../calls/routing.ts';
 import type { SipRequest } from '../sip/message/message.ts';
 import type { Uas } from '../sip/ua/uas.ts';
+import type { ApplicationRecord, ApplicationStore } from '../store/types.ts';
 import type { Logger } from '../util/log.ts';
 import { CallFlow, type CallFlowDeps } from './call-flow.ts';
+import { dispositionOf } from './cdr.ts';
+import type { LiveCalls } from './live-calls.ts';
+
+/** An Application of the REST API as the call flow runs it. */
+export function applicationOf(app: ApplicationRecord): Application {
+  return {
+    name: app.app_name,
+    answerUrl: app.answer_url,
+    answerMethod: app.answer_method,
+    hangupUrl: app.hangup_url || app.answer_url,
+    hangupMethod: app.hangup_method,
+    fallbackMethod: app.fallback_method,
+    ...(app.fallback_answer_url ? { fallbackUrl: app.fallback_answer_url } : {}),
+  };
+}
 
 /**
  * Inbound INVITEs become calls: route by the Request-URI's user to an application (404
@@ -14,7 +30,7 @@ import { CallFlow, type CallFlowDeps } from './call-flow.ts';
  * the application's call flow. Live calls are kept here until their hangup URL was told.
  */
 export class InboundCalls {
-  private readonly live = new Map<string, Call>();
+  private readonly calls = new Map<string, Call>();
   private readonly flows = new Set<Promise<CallEnd>>();
   private closing = false;
 
@@ -22,15 +38,33 @@ export class InboundCalls {
     private readonly router: CallRouter,
     private readonly deps: CallFlowDeps,
     private readonly log: Logger,
+    private readonly live: LiveCalls,
+    private readonly apps?: ApplicationStore,
   ) {}
 
   /** Calls up or ending (their hangup URL not yet told). */
   get size(): number {
-    return this.live.size;
+    return this.calls.size;
   }
 
   get(uuid: string): Call | undefined {
-    return this.live.get(uuid);
+    return this.calls.get(uuid);
+  }
+
+  /**
+   * The application of a called user: one of the REST API's applications (the number
+   * attached, else the default app), else the configuration's routes and default.
+   */
+  private async route(user: string): Promise<Application | undefined> {
+    if (this.apps) {
+      try {
+        const app = await this.apps.route(user);
+        if (app?.enabled) return applicationOf(app);
+      } catch (err) {
+        this.log.warn({ err, user }, 'application store unavailable: routing by the configuration');
+      }
+    }
+    return this.router.route(user);
   }
 
   async handle(req: SipRequest, uas: Uas): Promise<void> {
@@ -39,7 +73,7 @@ export class InboundCalls {
       return;
     }
     const parties = callPartiesOf(req);
-    const app = this.router.route(parties.user);
+    const app = await this.route(parties.user);
     if (!app) {
       this.log.info({ callId: req.callId, to: parties.user }, 'INVITE for a user that routes nowhere: 404');
       uas.reject(404, { reason: 'Not Found' });
@@ -58,23 +92,56 @@ export class InboundCalls {
       return;
     }
     const call = new Call(parties, leg, this.log);
-    this.live.set(call.uuid, call);
+    this.calls.set(call.uuid, call);
+    const entry = this.live.add({
+      call_uuid: call.uuid,
+      request_uuid: call.uuid,
+      direction: 'inbound',
+      from: parties.from,
+      to: parties.to,
+      caller_name: parties.callerName,
+      call_status: 'ringing',
+      initiated_at: call.startedAt.toISOString(),
+    });
+    entry.call = call;
     call.log.info({ from: parties.from, to: parties.to, app: app.name, callId: req.callId }, 'inbound call');
     leg.ring();
-    const flow = new CallFlow(call, app, this.deps).run();
+    const callFlow = new CallFlow(call, app, this.deps);
+    entry.flow = callFlow;
+    const flow = callFlow.run();
     this.flows.add(flow);
+    call.once('answered', () => this.live.setStatus(call.uuid, 'in-progress'));
+    let end: CallEnd | undefined;
     try {
-      await flow;
+      end = await flow;
     } finally {
       this.flows.delete(flow);
-      this.live.delete(call.uuid);
+      this.calls.delete(call.uuid);
+      const source = uas.transaction.source;
+      this.live.finish(call.uuid, {
+        uuid: call.uuid,
+        accountId: this.deps.authId,
+        direction: 'inbound',
+        from: parties.from,
+        to: parties.to,
+        callerName: parties.callerName,
+        startedAt: call.startedAt,
+        ...(call.answeredAt ? { answeredAt: call.answeredAt } : {}),
+        endedAt: call.endedAt ?? new Date(),
+        end: end ?? (call.end as CallEnd),
+        disposition: end ? dispositionOf(end, call.answered, 'inbound') : 'send_bye',
+        sipCallId: req.callId,
+        userAgent: req.get('User-Agent') ?? '',
+        networkAddr: `${source.address}:${source.port}`,
+        stats: leg.endpoint.stats(),
+      });
     }
   }
 
   /** Ends every live call and waits (bounded) for their hangup URLs to be told. */
   async close(): Promise<void> {
     this.closing = true;
-    for (const call of this.live.values()) {
+    for (const call of this.calls.values()) {
       void call.hangup({
         cause: HANGUP_CAUSES.normal,
         source: 'Vobiz',

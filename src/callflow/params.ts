@@ -26,6 +26,11 @@ export function standardParams(call: Call, authId: string): WebhookParams {
     STIRVerification: 'Not Applicable',
     ParentAuthID: authId,
   };
+  if (call.direction === 'outbound') {
+    // An API call is its own A-leg (rest-api 5.4).
+    params.ALegUUID = call.uuid;
+    params.ALegRequestUUID = call.uuid;
+  }
   if (p.forwardedFrom) params.ForwardedFrom = p.forwardedFrom;
   for (const [name, value] of Object.entries(p.customHeaders)) params[name] = value;
   return params;
@@ -38,7 +43,7 @@ export function hangupParams(call: Call, end: CallEnd, authId: string): WebhookP
   return {
     ...standardParams(call, authId),
     Event: 'Hangup',
-    CallStatus: 'completed',
+    CallStatus: finalStatus(call, end),
     HangupCause: end.cause.text,
     HangupCauseCode: String(end.cause.code),
     HangupCauseName: end.cause.name,
@@ -49,4 +54,26 @@ export function hangupParams(call: Call, end: CallEnd, authId: string): WebhookP
     AnswerTime: webhookTime(call.answeredAt),
     EndTime: webhookTime(endedAt),
   };
+}
+
+/**
+ * `completed`, or for an API call that was never answered what became of it (rest-api 5.4:
+ * busy, failed, timeout, no-answer).
+ */
+function finalStatus(call: Call, end: CallEnd): string {
+  if (call.answered || call.direction === 'inbound') return 'completed';
+  switch (end.cause.code) {
+    case 3010:
+    case 3100:
+      return 'busy';
+    case 3000:
+    case 6010:
+      return 'no-answer';
+    case 3070:
+      return 'timeout';
+    case 1000:
+      return 'completed';
+    default:
+      return 'failed';
+  }
 }

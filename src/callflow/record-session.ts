@@ -154,6 +154,7 @@ export async function runRecording(
       { at: verb.path, id: target.id, reason, ms: Math.round(result.durationMs) },
       'recording ended',
     );
+    ctx.recordings.completed?.(ctx.callUuid, { ...report, format: verb.fileFormat });
     if (verb.callbackUrl !== undefined) {
       const params = { ...recordingParams(report), Event: 'RecordStop' };
       ctx.background(ctx.notify(verb.callbackUrl, verb.callbackMethod, params));

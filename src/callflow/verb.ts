@@ -43,6 +43,18 @@ export interface RecordingTarget {
 export interface RecordingFiles {
   /** A new recording of `callUuid` in `format` (the file is written as WAV whatever the request). */
   allocate(callUuid: string, format: 'wav' | 'mp3'): RecordingTarget;
+  /** The file is complete (indexed for the Recording API). */
+  completed?(callUuid: string, done: CompletedRecording): void;
+}
+
+/** A finished recording file. */
+export interface CompletedRecording {
+  target: RecordingTarget;
+  format: 'wav' | 'mp3';
+  /** Epoch ms. */
+  startMs: number;
+  endMs: number;
+  durationMs: number;
 }
 
 /** Choices where the dialect's sources disagree (spec 2.4, 4); set in the configuration. */

@@ -4,7 +4,7 @@ import type { MediaEndpoint } from '../media/media-engine.ts';
 import type { Logger } from '../util/log.ts';
 import type { CallLeg, LegEnd } from './call-leg.ts';
 import type { CallParties } from './call-parties.ts';
-import { HANGUP_CAUSES, type HangupCause, type HangupSource } from './hangup-cause.ts';
+import { causeOfSipStatus, HANGUP_CAUSES, type HangupCause, type HangupSource } from './hangup-cause.ts';
 
 export type CallDirection = 'inbound' | 'outbound';
 
@@ -24,6 +24,8 @@ export interface HangupRequest extends CallEnd {
 interface CallEvents {
   /** Once, after the leg is down. */
   ended: [end: CallEnd];
+  /** Once, when the call is answered. */
+  answered: [];
   /** A transfer put another leg in the place of the one the call had. */
   'leg-replaced': [leg: CallLeg, previous: CallLeg];
 }
@@ -54,9 +56,11 @@ export class Call extends EventEmitter<CallEvents> {
   private ending?: Promise<CallEnd>;
   private endValue?: CallEnd;
 
+  /** The leg a `<Dial>` bridges the call to, while it does (the REST API's B-leg). */
+  peer?: CallLeg;
   private current: CallLeg;
   private readonly onLegEnd = (end: LegEnd): void => {
-    if (!this.endValue) void this.hangup(remoteEnd(end, this.answeredAt !== undefined));
+    if (!this.endValue) void this.hangup(remoteEnd(end, this.answeredAt !== undefined, this.direction));
   };
 
   constructor(
@@ -123,7 +127,9 @@ export class Call extends EventEmitter<CallEvents> {
   async answer(): Promise<void> {
     if (this.ending) throw new Error('the call is ending');
     await this.current.answer();
-    this.answeredAt ??= new Date();
+    if (this.answeredAt) return;
+    this.answeredAt = new Date();
+    this.emit('answered');
   }
 
   preAnswer(): void {
@@ -180,9 +186,15 @@ export class Call extends EventEmitter<CallEvents> {
   }
 }
 
-/** The cause of a leg that the caller (or the network) ended. */
-function remoteEnd(end: LegEnd, answered: boolean): HangupRequest {
-  if (end.by === 'remote') {
+/** The cause of a leg that the peer (or the network) ended. */
+function remoteEnd(end: LegEnd, answered: boolean, direction: CallDirection): HangupRequest {
+  if (direction === 'outbound') {
+    // An API call's leg is the callee's: its final answer names the cause (rest-api 6.4).
+    if (answered || end.by === 'remote') {
+      const cause = answered || !end.status ? HANGUP_CAUSES.normal : causeOfSipStatus(end.status);
+      return { cause, source: 'Callee', detail: end.detail };
+    }
+  } else if (end.by === 'remote') {
     return answered
       ? { cause: HANGUP_CAUSES.normal, source: 'Caller', detail: end.detail }
       : { cause: HANGUP_CAUSES.canceled, source: 'Caller', detail: end.detail };

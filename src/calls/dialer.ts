@@ -54,6 +54,11 @@ export class Dialer {
     private readonly log: Logger,
   ) {}
 
+  /** Whether phone numbers can be dialed (a trunk is configured). */
+  get hasTrunk(): boolean {
+    return this.outboundProxy !== undefined;
+  }
+
   async dial(target: DialTarget, caller: { id: string; name?: string }): Promise<OutboundLeg> {
     let uri: string;
     let via: Target | undefined;

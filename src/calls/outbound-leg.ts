@@ -133,6 +133,11 @@ export class OutboundLeg extends EventEmitter<OutboundLegEvents> implements Call
     return this.endValue;
   }
 
+  /** The INVITE's Call-ID. */
+  get callId(): string {
+    return this.uac.callId;
+  }
+
   get sipDialog(): Dialog | undefined {
     return this.dialog;
   }

@@ -86,8 +86,9 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     dataDir,
     async assertIdle(timeoutMs = 5000) {
       const until = Date.now() + timeoutMs;
-      while (pb.calls.size > 0 && Date.now() < until) await sleep(20);
+      while ((pb.calls.size > 0 || pb.live.size > 0) && Date.now() < until) await sleep(20);
       assert.equal(pb.calls.size, 0, 'calls still live');
+      assert.equal(pb.live.size, 0, 'calls still listed as live');
       while (pb.media.stats().endpoints > 0 && Date.now() < until) await sleep(20);
       assert.equal(pb.media.stats().endpoints, 0, 'media endpoints left open');
       while (pb.ua.dialogCount > 0 && Date.now() < until) await sleep(20);

@@ -1,0 +1,266 @@
+import type { Call } from '../calls/call.ts';
+import { HANGUP_CAUSES } from '../calls/hangup-cause.ts';
+import type { MediaEndpoint, MediaEngine, PlayItem } from '../media/media-engine.ts';
+import type { Playback } from '../media/play/player.ts';
+import type { Clock } from '../util/clock.ts';
+import type { Logger } from '../util/log.ts';
+import type { WebhookClient } from '../webhooks/webhook-client.ts';
+import {
+  type CallControl,
+  CallControlError,
+  type DtmfRequest,
+  type Legs,
+  type MakeCallRequest,
+  type PlayRequest,
+  type RecordRequest,
+  type SpeakRequest,
+  type StartedRecording,
+  type StreamInfo,
+  type StreamRequest,
+  type TransferRequest,
+} from './call-control.ts';
+import { sendDialString } from './dial-string.ts';
+import type { LiveCalls } from './live-calls.ts';
+import type { OutboundCalls } from './outbound-calls.ts';
+import type { RecordingFiles, RecordingTarget } from './verb.ts';
+
+interface LiveRecording {
+  target: RecordingTarget;
+  stop: AbortController;
+}
+
+/** What the API started on one call: its playbacks (Play and Speak apart) and recordings. */
+interface CallExtras {
+  play: Playback[];
+  speak: Playback[];
+  recordings: LiveRecording[];
+}
+
+export interface LiveControlDeps {
+  live: LiveCalls;
+  outbound: OutboundCalls;
+  engine: MediaEngine;
+  recordings: RecordingFiles;
+  webhooks: WebhookClient;
+  clock: Clock;
+  log: Logger;
+}
+
+/**
+ * The REST API's hold on this node's calls (CallControl). Actions on a call that is not
+ * in progress here answer false (the API's 404). Play and Speak queue behind a prompt
+ * the document is playing (there is no mixer on a two-party leg); `mix: false` stops that
+ * prompt first, so only the API's audio is heard.
+ */
+export class LiveControl implements CallControl {
+  private readonly extras = new Map<string, CallExtras>();
+
+  constructor(private readonly deps: LiveControlDeps) {}
+
+  async makeCall(req: MakeCallRequest): Promise<string[]> {
+    return this.deps.outbound.place(req);
+  }
+
+  async hangup(callUuid: string): Promise<boolean> {
+    const entry = this.deps.live.get(callUuid);
+    if (!entry) return false;
+    const call = entry.call;
+    if (!call) {
+      entry.cancel?.();
+      return true;
+    }
+    if (call.end) return false;
+    void call.hangup({
+      cause: call.answered ? HANGUP_CAUSES.normal : HANGUP_CAUSES.canceled,
+      source: 'API Request',
+      detail: 'hung up through the API',
+      reject: { status: 603, reason: 'Decline' },
+    });
+    return true;
+  }
+
+  async cancelRequest(requestUuid: string): Promise<boolean> {
+    const entry = this.deps.live.get(requestUuid);
+    if (!entry || entry.record.direction !== 'outbound' || entry.record.call_status === 'in-progress')
+      return false;
+    return this.hangup(requestUuid);
+  }
+
+  async transfer(callUuid: string, req: TransferRequest): Promise<boolean> {
+    const entry = this.deps.live.get(callUuid);
+    const call = entry?.call;
+    if (!entry?.flow || !call?.answered || call.end) return false;
+    if (req.legs !== 'aleg') {
+      throw new CallControlError(
+        'NOT_IMPLEMENTED',
+        'legs: only "aleg" can be transferred in this version (a Dial B-leg cannot be given its own document yet)',
+      );
+    }
+    if (!req.alegUrl) throw new CallControlError('BAD_REQUEST', 'aleg_url is required when legs is aleg');
+    return entry.flow.transfer(req.alegUrl, req.alegMethod);
+  }
+
+  async play(callUuid: string, req: PlayRequest): Promise<boolean> {
+    const items: PlayItem[] = req.urls.map((url) => ({ kind: 'url', url }));
+    return this.startPlayback(callUuid, 'play', items, req);
+  }
+
+  async stopPlay(callUuid: string): Promise<boolean> {
+    return this.stopPlayback(callUuid, 'play');
+  }
+
+  async speak(callUuid: string, req: SpeakRequest): Promise<boolean> {
+    const items: PlayItem[] = [{ kind: 'speak', text: req.text, voice: req.voice, language: req.language }];
+    return this.startPlayback(callUuid, 'speak', items, { ...req });
+  }
+
+  async stopSpeak(callUuid: string): Promise<boolean> {
+    return this.stopPlayback(callUuid, 'speak');
+  }
+
+  async sendDigits(callUuid: string, req: DtmfRequest): Promise<boolean> {
+    const call = this.answered(callUuid);
+    if (!call) return false;
+    for (const endpoint of this.endpoints(call, req.leg)) {
+      void sendDialString(endpoint, req.digits, { clock: this.deps.clock, signal: call.signal }).catch(
+        (err) => call.log.info({ err: (err as Error).message }, 'DTMF through the API failed'),
+      );
+    }
+    return true;
+  }
+
+  async startRecording(callUuid: string, req: RecordRequest): Promise<StartedRecording | undefined> {
+    const call = this.answered(callUuid);
+    if (!call) return undefined;
+    const { engine, recordings } = this.deps;
+    const target = recordings.allocate(call.uuid, req.fileFormat);
+    const stop = new AbortController();
+    const live: LiveRecording = { target, stop };
+    this.extrasOf(call).recordings.push(live);
+    // Mono: both directions mixed; stereo: the caller left, what the caller hears right.
+    const inputs = [engine.input(call.endpoint, 'in'), engine.input(call.endpoint, 'out')];
+    const recording = await engine.record({
+      file: target.file,
+      inputs,
+      mono: req.channels === 'mono',
+      maxLengthMs: req.timeLimit * 1000,
+      signal: AbortSignal.any([call.signal, stop.signal]),
+    });
+    const startMs = Date.now();
+    call.track(
+      recording.done.then(async (result) => {
+        const extras = this.extras.get(call.uuid);
+        if (extras) extras.recordings = extras.recordings.filter((r) => r !== live);
+        if (result.reason === 'error') {
+          call.log.error({ err: result.error, id: target.id }, 'API recording could not be written');
+          return;
+        }
+        const endMs = Date.now();
+        recordings.completed?.(call.uuid, {
+          target,
+          format: req.fileFormat,
+          startMs,
+          endMs,
+          durationMs: result.durationMs,
+        });
+        if (!req.callbackUrl) return;
+        // rest-api 5.7: these callbacks are snake_case.
+        await this.deps.webhooks.notify({
+          url: req.callbackUrl,
+          method: req.callbackMethod,
+          params: {
+            record_url: target.url,
+            call_uuid: call.uuid,
+            recording_id: target.id,
+            recording_duration: String(Math.round(result.durationMs / 1000)),
+            recording_duration_ms: String(Math.round(result.durationMs)),
+            recording_start_ms: String(startMs),
+            recording_end_ms: String(endMs),
+          },
+          purpose: 'callback',
+          callUuid: call.uuid,
+        });
+      }),
+    );
+    return { recordingId: target.id, url: target.url };
+  }
+
+  async stopRecording(callUuid: string, url?: string): Promise<boolean> {
+    const call = this.answered(callUuid);
+    if (!call) return false;
+    const list = this.extras.get(call.uuid)?.recordings ?? [];
+    for (const r of list)
+      if (url === undefined || r.target.url === url || r.target.id === url) r.stop.abort();
+    return true;
+  }
+
+  async startStream(_callUuid: string, _req: StreamRequest): Promise<StreamInfo | undefined> {
+    throw new CallControlError('NOT_IMPLEMENTED', 'audio streams are not available in this version');
+  }
+
+  async stopStream(_callUuid: string, _streamId?: string): Promise<boolean> {
+    throw new CallControlError('NOT_IMPLEMENTED', 'audio streams are not available in this version');
+  }
+
+  listStreams(_callUuid: string): StreamInfo[] | undefined {
+    throw new CallControlError('NOT_IMPLEMENTED', 'audio streams are not available in this version');
+  }
+
+  /** The call when it is answered and not over. */
+  private answered(callUuid: string): Call | undefined {
+    const call = this.deps.live.get(callUuid)?.call;
+    return call?.answered && !call.end ? call : undefined;
+  }
+
+  /** The media endpoints of the legs asked for: the call's own, and the Dial's B-leg when bridged. */
+  private endpoints(call: Call, legs: Legs): MediaEndpoint[] {
+    const out: MediaEndpoint[] = [];
+    if (legs !== 'bleg') out.push(call.endpoint);
+    if (legs !== 'aleg' && call.peer && !call.peer.ended) out.push(call.peer.endpoint);
+    if (out.length === 0) throw new CallControlError('BAD_REQUEST', 'legs: the call has no B-leg now');
+    return out;
+  }
+
+  private extrasOf(call: Call): CallExtras {
+    let extras = this.extras.get(call.uuid);
+    if (!extras) {
+      const created: CallExtras = { play: [], speak: [], recordings: [] };
+      this.extras.set(call.uuid, created);
+      call.once('ended', () => this.extras.delete(call.uuid));
+      extras = created;
+    }
+    return extras;
+  }
+
+  private startPlayback(
+    callUuid: string,
+    kind: 'play' | 'speak',
+    items: PlayItem[],
+    req: { legs: Legs; loop: boolean; mix: boolean; length?: number },
+  ): boolean {
+    const call = this.answered(callUuid);
+    if (!call) return false;
+    const endpoints = this.endpoints(call, req.legs);
+    const extras = this.extrasOf(call);
+    for (const endpoint of endpoints) {
+      if (!req.mix) endpoint.stopPlayback();
+      const playback = endpoint.play(items, { loop: req.loop ? 0 : 1, signal: call.signal });
+      extras[kind].push(playback);
+      if (req.length !== undefined) {
+        const timer = this.deps.clock.setTimer(req.length * 1000, () => playback.stop());
+        void playback.done.finally(() => timer.cancel());
+      }
+      void playback.done.finally(() => {
+        extras[kind] = extras[kind].filter((p) => p !== playback);
+      });
+    }
+    return true;
+  }
+
+  private stopPlayback(callUuid: string, kind: 'play' | 'speak'): boolean {
+    const call = this.answered(callUuid);
+    if (!call) return false;
+    for (const p of this.extras.get(call.uuid)?.[kind] ?? []) p.stop();
+    return true;
+  }
+}
