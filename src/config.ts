@@ -57,6 +57,8 @@ export const configSchema = z.object({
   webhookDeny: z.array(z.string()).default([]),
   /** Gather without input requests its action with empty Digits (otherwise the next verb runs). */
   gatherActionOnEmpty: z.boolean().default(false),
+  /** Seconds without RTP from an answered peer before the call ends (6020 Media Timeout); 0: never. */
+  mediaTimeout: z.coerce.number().int().min(0).default(60),
   authId: z.string().min(1).optional(),
   authToken: z.string().min(1).optional(),
   outboundProxy: z.string().optional(),
@@ -82,6 +84,7 @@ const ENV: Record<string, keyof Config> = {
   PATCHBAY_OUTBOUND_PROXY: 'outboundProxy',
   PATCHBAY_REDIS_URL: 'redisUrl',
   PATCHBAY_NODE_ID: 'nodeId',
+  PATCHBAY_MEDIA_TIMEOUT: 'mediaTimeout',
   PATCHBAY_DATA_DIR: 'dataDir',
   PATCHBAY_LOG_LEVEL: 'logLevel',
 };

@@ -2,6 +2,7 @@ import type { Verb } from '../../schemas/xml/index.ts';
 import type { Call, CallEnd } from '../calls/call.ts';
 import type { Dialer } from '../calls/dialer.ts';
 import { HANGUP_CAUSES } from '../calls/hangup-cause.ts';
+import { watchMediaTimeout } from '../calls/media-timeout.ts';
 import type { Application } from '../calls/routing.ts';
 import type { MediaEngine } from '../media/media-engine.ts';
 import type { Clock } from '../util/clock.ts';
@@ -56,6 +57,7 @@ export class CallFlow {
 
   /** Resolves once the call has ended and the hangup URL was notified. Never rejects. */
   async run(): Promise<CallEnd> {
+    watchMediaTimeout(this.call, this.deps.clock, this.deps.settings.mediaTimeoutMs ?? 0);
     try {
       await this.drive();
     } catch (err) {

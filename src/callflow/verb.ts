@@ -2,6 +2,7 @@ import type { PlayVerb, SpeakVerb, WaitVerb } from '../../schemas/xml/index.ts';
 import type { Dialer } from '../calls/dialer.ts';
 import type { HangupCauseKey, HangupSource } from '../calls/hangup-cause.ts';
 import type { MediaEndpoint, MediaEngine } from '../media/media-engine.ts';
+import type { CallStreams } from '../media/stream/call-streams.ts';
 import type { Clock } from '../util/clock.ts';
 import type { Logger } from '../util/log.ts';
 
@@ -61,6 +62,8 @@ export interface CompletedRecording {
 export interface CallflowSettings {
   /** Gather: request `action` with empty Digits when no input came (Agent-Skills' reading); default false: run the next verb. */
   gatherActionOnEmpty: boolean;
+  /** An answered call whose peer sends no RTP this long ends (6020); 0 or absent: never. */
+  mediaTimeoutMs?: number;
 }
 
 /** Everything a verb may use. The call behind it stays out of reach. */
@@ -101,6 +104,11 @@ export interface VerbContext {
    * are kept (spec 2.0.1); an unreachable or invalid one gives an empty list (logged).
    */
   loadSound(url: string, method: HttpMethod): Promise<Array<SpeakVerb | PlayVerb | WaitVerb>>;
+  /**
+   * The call's WebSocket streams, shared with the live-call API (REST Stream routes) so that
+   * both see and stop the same ones. Absent: the Stream verb keeps its own per endpoint.
+   */
+  readonly streams?: CallStreams;
 }
 
 /** One verb: what it needs and how it runs. One file per verb under ./verbs/. */

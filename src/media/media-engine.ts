@@ -64,6 +64,8 @@ export interface MediaEndpoint {
   onDtmf(listener: (e: DtmfEvent) => void): () => void;
   onAudio(direction: AudioDirection, listener: AudioListener): () => void;
   stats(): RtpLegStats;
+  /** Whether the negotiated direction has the peer send to us (false while we are held). */
+  readonly receiving: boolean;
   readonly closed: boolean;
   /** Resolves once the endpoint is closed (recordings of it end with it). */
   readonly whenClosed: Promise<void>;

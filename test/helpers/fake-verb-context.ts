@@ -75,6 +75,7 @@ export class FakeEndpoint implements MediaEndpoint {
   readonly id = 'fake-ep';
   readonly plays: FakePlayback[] = [];
   closed = false;
+  receiving = true;
   readonly whenClosed: Promise<void>;
   private resolveClosed!: () => void;
   private readonly dtmf = new Set<(e: DtmfEvent) => void>();

@@ -64,6 +64,7 @@ export class LocalEndpoint implements MediaEndpoint, MediaTicker {
   private payloadType = 0;
   private tePt: number | undefined;
   private sendEnabled = false;
+  private recvEnabled = true;
   private readonly tsBase = random32();
   private readonly tick0: number;
   private lastTickMs = 0;
@@ -134,8 +135,14 @@ export class LocalEndpoint implements MediaEndpoint, MediaTicker {
     this.payloadType = media.payloadType;
     this.tePt = media.telephoneEventPt;
     this.sendEnabled = media.direction === 'sendrecv' || media.direction === 'sendonly';
+    this.recvEnabled = media.direction === 'sendrecv' || media.direction === 'recvonly';
     this.session.setRemote(media.remote);
     this.gap = true;
+  }
+
+  /** Whether the peer is expected to send RTP (not on hold with sendonly/inactive from us). */
+  get receiving(): boolean {
+    return this.recvEnabled;
   }
 
   play(items: PlayItem[], opts?: PlayOptions): Playback {
