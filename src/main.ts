@@ -1,17 +1,26 @@
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { createApp, type HttpServer, startHttpServer } from './api/http-server.ts';
 import { recordingsRouter } from './api/recordings-route.ts';
+import type { CallFlowDeps } from './callflow/call-flow.ts';
 import { InboundCalls } from './callflow/inbound-calls.ts';
+import { LiveCalls } from './callflow/live-calls.ts';
+import { LiveControl } from './callflow/live-control.ts';
+import { OutboundCalls } from './callflow/outbound-calls.ts';
+import { IndexedRecordingFiles } from './callflow/recording-index.ts';
 import { Dialer, parseOutboundProxy } from './calls/dialer.ts';
 import { LocalRecordingFiles } from './calls/recording-files.ts';
 import { type Application, CallRouter } from './calls/routing.ts';
+import { TransferHub } from './calls/transfer/transfer-hub.ts';
 import type { Config } from './config.ts';
 import { demoRouter } from './demo/demo-app.ts';
 import { LocalMediaEngine } from './media/local/local-engine.ts';
 import { MediaFetcher } from './media/source/media-fetcher.ts';
 import { EspeakTtsProvider } from './media/source/tts.ts';
 import { UserAgent } from './sip/ua/user-agent.ts';
+import { createStore } from './store/create-store.ts';
+import type { Store } from './store/types.ts';
 import { systemClock } from './util/clock.ts';
 import type { Logger } from './util/log.ts';
 import { WebhookClient } from './webhooks/webhook-client.ts';
@@ -21,6 +30,10 @@ export interface Patchbay {
   readonly media: LocalMediaEngine;
   readonly http: HttpServer;
   readonly calls: InboundCalls;
+  readonly outbound: OutboundCalls;
+  readonly live: LiveCalls;
+  readonly control: LiveControl;
+  readonly store: Store;
   readonly webhooks: WebhookClient;
   readonly authId: string;
   close(): Promise<void>;
@@ -34,6 +47,8 @@ export interface StartOptions {
 type AppUrls = Pick<Application, 'answerUrl' | 'answerMethod' | 'fallbackMethod' | 'hangupMethod'> & {
   hangupUrl?: string;
   fallbackUrl?: string;
+  transferUrl?: string;
+  transferMethod?: Application['answerMethod'];
 };
 
 /** An application from its URLs; the hangup URL defaults to the answer URL (as Vobiz's do). */
@@ -46,6 +61,9 @@ function application(name: string, urls: AppUrls): Application {
     hangupMethod: urls.hangupMethod,
     fallbackMethod: urls.fallbackMethod,
     ...(urls.fallbackUrl ? { fallbackUrl: urls.fallbackUrl } : {}),
+    ...(urls.transferUrl
+      ? { transferUrl: urls.transferUrl, transferMethod: urls.transferMethod ?? 'POST' }
+      : {}),
   };
 }
 
@@ -82,8 +100,16 @@ export async function startPatchbay(
   const httpLog = logger.child({ layer: 'http' });
   const http = await startHttpServer(config.httpListen, app, httpLog);
   const publicUrl = config.publicUrl ?? http.origin;
-  const recordings = new LocalRecordingFiles(config.dataDir, publicUrl, authId);
-  app.use(recordingsRouter(recordings, authId));
+  const files = new LocalRecordingFiles(config.dataDir, publicUrl, authId);
+  const nodeId = config.nodeId ?? hostname();
+  const store: Store = await createStore({
+    ...(config.redisUrl ? { redisUrl: config.redisUrl } : {}),
+    nodeId,
+    log: logger.child({ layer: 'store' }),
+  });
+  const live = new LiveCalls(store, nodeId, logger.child({ layer: 'calls' }));
+  const recordings = new IndexedRecordingFiles(files, store.recordings, live, nodeId, logger);
+  app.use(recordingsRouter(files, authId));
   app.use('/demo', demoRouter());
 
   const defaultApp = config.answerUrl
@@ -114,20 +140,37 @@ export async function startPatchbay(
     config.outboundProxy ? parseOutboundProxy(config.outboundProxy) : undefined,
     logger.child({ layer: 'dial' }),
   );
-  const calls = new InboundCalls(
-    router,
-    {
-      webhooks,
-      dialer,
-      engine: media,
-      recordings,
-      settings: { gatherActionOnEmpty: config.gatherActionOnEmpty },
-      clock: systemClock,
-      authId,
-    },
-    logger.child({ layer: 'calls' }),
-  );
-  ua.onInvite((req, uas) => calls.handle(req, uas));
+  dialer.transfers = new TransferHub({
+    ua,
+    engine: media,
+    dialer,
+    clock: systemClock,
+    log: logger.child({ layer: 'transfer' }),
+    acceptRefer: config.acceptRefer,
+  });
+  const deps: CallFlowDeps = {
+    webhooks,
+    dialer,
+    engine: media,
+    recordings,
+    settings: { gatherActionOnEmpty: config.gatherActionOnEmpty, mediaTimeoutMs: config.mediaTimeout * 1000 },
+    clock: systemClock,
+    authId,
+  };
+  const callLog = logger.child({ layer: 'calls' });
+  const calls = new InboundCalls(router, deps, callLog, live, store.applications);
+  const outbound = new OutboundCalls(deps, live, callLog);
+  const control = new LiveControl({
+    live,
+    outbound,
+    engine: media,
+    recordings,
+    webhooks,
+    clock: systemClock,
+    log: callLog,
+  });
+  // An INVITE with Replaces takes the place of a leg here (RFC 3891); any other is a new call.
+  ua.onInvite((req, uas) => (dialer.transfers?.handleInvite(req, uas) ? undefined : calls.handle(req, uas)));
   logger.info(
     {
       sip: ua.listening.map((l) => `${l.protocol}:${l.address}:${l.port}`),
@@ -141,14 +184,19 @@ export async function startPatchbay(
     media,
     http,
     calls,
+    outbound,
+    live,
+    control,
+    store,
     webhooks,
     authId,
     async close() {
-      await calls.close();
+      await Promise.all([calls.close(), outbound.close()]);
       await webhooks.close(5000);
       await ua.close();
       await media.close();
       await http.close();
+      await store.close();
     },
   };
 }
