@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { createApp, type HttpServer, startHttpServer } from './api/http-server.ts';
-import { recordingsRouter } from './api/recordings-route.ts';
+import { restApi } from './api/rest-api.ts';
 import type { CallFlowDeps } from './callflow/call-flow.ts';
 import { InboundCalls } from './callflow/inbound-calls.ts';
 import { LiveCalls } from './callflow/live-calls.ts';
@@ -109,7 +109,6 @@ export async function startPatchbay(
   });
   const live = new LiveCalls(store, nodeId, logger.child({ layer: 'calls' }));
   const recordings = new IndexedRecordingFiles(files, store.recordings, live, nodeId, logger);
-  app.use(recordingsRouter(files, authId));
   app.use('/demo', demoRouter());
 
   const defaultApp = config.answerUrl
@@ -169,6 +168,18 @@ export async function startPatchbay(
     clock: systemClock,
     log: callLog,
   });
+  // The REST API (it also serves the recordings' capability URLs, without credentials).
+  app.use(
+    restApi({
+      authId,
+      authToken,
+      store,
+      control,
+      recordings: files,
+      log: logger.child({ layer: 'api' }),
+      nodeId,
+    }),
+  );
   // An INVITE with Replaces takes the place of a leg here (RFC 3891); any other is a new call.
   ua.onInvite((req, uas) => (dialer.transfers?.handleInvite(req, uas) ? undefined : calls.handle(req, uas)));
   logger.info(

@@ -1,0 +1,140 @@
+/**
+ * The REST API end to end over real HTTP, against SIPp callees: POST a call, SIPp answers,
+ * the answer URL runs with Direction=outbound, GET finds it live, DELETE hangs it up (SIPp
+ * gets the BYE), the hangup URL gets the cause, and the CDR and the Call record are there.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { AUTH_ID, AUTH_TOKEN, doc, type Lab, startLab } from '../../helpers/patchbay-lab.ts';
+import { freePort, runSipp, type SippRun } from '../../helpers/sipp.ts';
+
+/** A JSON body as the tests read it: any field, checked by the assertions. */
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field
+type Json = any;
+
+describe('REST API over a live Patchbay', () => {
+  let lab: Lab;
+  let base: string;
+
+  before(async () => {
+    lab = await startLab();
+    base = `${lab.pb.http.origin}/api/v1/Account/${AUTH_ID}`;
+  });
+  after(async () => {
+    await lab?.close();
+  });
+
+  async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: Json }> {
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: {
+        'X-Auth-ID': AUTH_ID,
+        'X-Auth-Token': AUTH_TOKEN,
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    return { status: res.status, json: text ? JSON.parse(text) : undefined };
+  }
+
+  async function callee(scenario: string): Promise<{ uri: string; run: SippRun }> {
+    const port = await freePort();
+    const run = runSipp({
+      scenario,
+      port,
+      calls: 1,
+      extra: ['-mi', '127.0.0.1', '-mp', String(2 * Math.floor((await freePort()) / 2))],
+      timeoutSec: 30,
+    });
+    await run.ready;
+    return { uri: `sip:callee@127.0.0.1:${port}`, run };
+  }
+
+  test('POST Call -> SIPp answers -> Direction=outbound -> GET live -> DELETE -> BYE -> hangup_url, CDR', async () => {
+    const b = await callee('uas-answer.xml');
+    lab.hooks.xml('/rest-answer', doc('<Speak>Hello from the API.</Speak><Wait length="20"/>'));
+    lab.hooks.route('/rest-hangup', () => ({ status: 200, body: '' }));
+    const made = await api('POST', '/Call/', {
+      from: '+14155550100',
+      to: b.uri,
+      answer_url: lab.hooks.url('/rest-answer'),
+      hangup_url: lab.hooks.url('/rest-hangup'),
+      time_limit: '600',
+    });
+    assert.equal(made.status, 200, JSON.stringify(made.json));
+    assert.equal(made.json.message, 'Call fired');
+    const uuid: string = made.json.request_uuid;
+    assert.match(uuid, /^[0-9a-f-]{36}$/);
+
+    const answer = await lab.hooks.waitFor('/rest-answer', { where: (r) => r.params.CallUUID === uuid });
+    assert.equal(answer.params.Direction, 'outbound');
+    assert.equal(answer.params.Event, 'StartApp');
+    assert.equal(answer.params.From, '14155550100');
+
+    const live = await api('GET', `/Call/${uuid}/?status=live`);
+    assert.equal(live.status, 200);
+    assert.equal(live.json.call_uuid, uuid);
+    assert.equal(live.json.call_status, 'in-progress');
+    assert.equal(live.json.direction, 'outbound');
+    const list = await api('GET', '/Call/?status=live');
+    assert.ok(list.json.calls.includes(uuid));
+
+    const speak = await api('POST', `/Call/${uuid}/Speak/`, { text: 'A live announcement.' });
+    assert.equal(speak.status, 202);
+    const dtmf = await api('POST', `/Call/${uuid}/DTMF/`, { digits: '12' });
+    assert.equal(dtmf.status, 202);
+
+    const del = await api('DELETE', `/Call/${uuid}/`);
+    assert.equal(del.status, 204);
+    // SIPp's scenario ends only after it received our BYE and answered it.
+    assert.equal((await b.run.done).code, 0);
+    const hangup = await lab.hooks.waitFor('/rest-hangup', { where: (r) => r.params.CallUUID === uuid });
+    assert.equal(hangup.params.HangupSource, 'API Request');
+    assert.equal(hangup.params.HangupCause, 'NORMAL_CLEARING');
+    await lab.assertIdle();
+
+    assert.equal((await api('GET', `/Call/${uuid}/?status=live`)).status, 404);
+    const record = await api('GET', `/Call/${uuid}/`);
+    assert.equal(record.status, 200);
+    assert.equal(record.json.call_uuid, uuid);
+    assert.equal(record.json.hangup_source, 'API Request');
+    assert.equal(record.json.call_direction, 'outbound');
+    const cdr = await api('GET', `/cdr/${uuid}`);
+    assert.equal(cdr.status, 200);
+    assert.equal(cdr.json.data.uuid, uuid);
+    assert.equal(cdr.json.data.hangup_disposition, 'send_bye');
+  });
+
+  test('a live Record through the API downloads as a WAV file; the recording is listed', async () => {
+    const b = await callee('uas-answer.xml');
+    lab.hooks.xml('/rest-answer2', doc('<Speak loop="0">Recording in progress.</Speak>'));
+    const made = await api('POST', '/Call/', {
+      from: '14155550100',
+      to: b.uri,
+      answer_url: lab.hooks.url('/rest-answer2'),
+    });
+    const uuid: string = made.json.request_uuid;
+    await lab.hooks.waitFor('/rest-answer2', { where: (r) => r.params.CallUUID === uuid });
+    const rec = await api('POST', `/Call/${uuid}/Record/`, { file_format: 'wav' });
+    assert.equal(rec.status, 200, JSON.stringify(rec.json));
+    assert.ok(rec.json.recording_id);
+    await new Promise((r) => setTimeout(r, 1200));
+    assert.equal((await api('DELETE', `/Call/${uuid}/Record/`, {})).status, 204);
+    let listed: Json;
+    for (let i = 0; i < 50 && !listed; i++) {
+      const page = await api('GET', `/Recording/?call_uuid=${uuid}`);
+      listed = page.json.objects?.[0];
+      if (!listed) await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(listed?.recording_id, rec.json.recording_id);
+    const wav = await fetch(rec.json.url);
+    assert.equal(wav.status, 200);
+    const bytes = Buffer.from(await wav.arrayBuffer());
+    assert.equal(bytes.subarray(0, 4).toString('latin1'), 'RIFF');
+    assert.ok(bytes.length > 8000, `${bytes.length} bytes`);
+    assert.equal((await api('DELETE', `/Call/${uuid}/`)).status, 204);
+    assert.equal((await b.run.done).code, 0);
+    await lab.assertIdle();
+  });
+});
