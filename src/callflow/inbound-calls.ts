@@ -58,7 +58,8 @@ export class InboundCalls {
   private async route(user: string): Promise<Application | undefined> {
     if (this.apps) {
       try {
-        const app = await this.apps.route(user);
+        // The API keeps numbers without '+' (E.164 digits, as Vobiz writes them).
+        const app = await this.apps.route(user.replace(/^\+/, ''));
         if (app?.enabled) return applicationOf(app);
       } catch (err) {
         this.log.warn({ err, user }, 'application store unavailable: routing by the configuration');

@@ -5,8 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { AUTH_ID, AUTH_TOKEN, doc, type Lab, startLab } from '../../helpers/patchbay-lab.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { LocalMediaEngine } from '../../../src/media/local/local-engine.ts';
+import { UserAgent } from '../../../src/sip/ua/user-agent.ts';
+import { testEngine } from '../../helpers/media-lab.ts';
+import { AUTH_ID, AUTH_TOKEN, callIn, doc, type Lab, startLab } from '../../helpers/patchbay-lab.ts';
+import { type RedisServer, startRedisServer } from '../../helpers/redis-server.ts';
 import { freePort, runSipp, type SippRun } from '../../helpers/sipp.ts';
+import { loopbackOnly } from '../../helpers/test-uas.ts';
 
 /** A JSON body as the tests read it: any field, checked by the assertions. */
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field
@@ -136,5 +142,92 @@ describe('REST API over a live Patchbay', () => {
     assert.equal((await api('DELETE', `/Call/${uuid}/`)).status, 204);
     assert.equal((await b.run.done).code, 0);
     await lab.assertIdle();
+  });
+});
+
+describe('applications route inbound calls; two nodes share Redis', () => {
+  let redis: RedisServer;
+  let a: Lab;
+  let b: Lab;
+  let ua: UserAgent;
+  let engine: LocalMediaEngine;
+
+  before(async () => {
+    redis = await startRedisServer();
+    a = await startLab({ env: { PATCHBAY_REDIS_URL: redis.url, PATCHBAY_NODE_ID: 'node-a' } });
+    b = await startLab({ env: { PATCHBAY_REDIS_URL: redis.url, PATCHBAY_NODE_ID: 'node-b' } });
+    ua = await UserAgent.start({ listen: ['udp:127.0.0.1:0'], egress: loopbackOnly });
+    engine = testEngine();
+  });
+  after(async () => {
+    await ua?.close();
+    await engine?.close();
+    await a?.close();
+    await b?.close();
+    await redis?.close();
+  });
+
+  const call = (lab: Lab) => async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${lab.pb.http.origin}/api/v1/Account/${AUTH_ID}${path}`, {
+      method,
+      headers: { 'X-Auth-ID': AUTH_ID, 'X-Auth-Token': AUTH_TOKEN, 'Content-Type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    return { status: res.status, json: (text ? JSON.parse(text) : undefined) as Json };
+  };
+
+  test('an application created on node B answers a call to its number on node A; B sees the live call', async () => {
+    const apiA = call(a);
+    const apiB = call(b);
+    a.hooks.route('/app-answer', () => ({
+      status: 200,
+      contentType: 'application/xml',
+      body: doc('<Speak>Application answer.</Speak><Wait length="3"/>'),
+    }));
+    const created = await apiB('POST', '/Application/', {
+      app_name: 'support-line',
+      answer_url: a.hooks.url('/app-answer'),
+      answer_method: 'POST',
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.json));
+    const appId: string = created.json.app_id;
+    const attached = await apiB('POST', `/numbers/${encodeURIComponent('+4930555123')}/application`, {
+      application_id: appId,
+    });
+    assert.equal(attached.status, 200, JSON.stringify(attached.json));
+
+    const done = callIn(ua, engine, `sip:+4930555123@${a.sip}`, { hangupAfterMs: 2500 });
+    const answer = await a.hooks.waitFor('/app-answer');
+    const uuid = answer.params.CallUUID;
+    assert.equal(answer.params.To, '4930555123');
+    // Node B reads node A's live call from Redis, and knows it cannot steer it itself.
+    let live = await apiB('GET', `/Call/${uuid}/?status=live`);
+    for (let i = 0; i < 50 && live.status !== 200; i++) {
+      await sleep(40);
+      live = await apiB('GET', `/Call/${uuid}/?status=live`);
+    }
+    assert.equal(live.status, 200, JSON.stringify(live.json));
+    assert.equal(live.json.direction, 'inbound');
+    const steer = await apiB('DELETE', `/Call/${uuid}/`);
+    assert.equal(steer.status, 503);
+    assert.match(JSON.stringify(steer.json), /node-a/);
+    assert.equal(await done, 200);
+    await a.assertIdle();
+    let cdr = await apiB('GET', `/cdr/${uuid}`);
+    for (let i = 0; i < 50 && cdr.status !== 200; i++) {
+      await sleep(40);
+      cdr = await apiB('GET', `/cdr/${uuid}`);
+    }
+    assert.equal(cdr.status, 200);
+    assert.equal(cdr.json.data.call_direction, 'inbound');
+    assert.equal(cdr.json.data.hangup_source, 'Caller');
+    // An application still attached to a number cannot be deleted (409), detached it can.
+    assert.equal((await apiA('DELETE', `/Application/${appId}/`)).status, 409);
+    assert.equal(
+      (await apiA('DELETE', `/numbers/${encodeURIComponent('+4930555123')}/application`)).status,
+      204,
+    );
+    assert.equal((await apiA('DELETE', `/Application/${appId}/`)).status, 204);
   });
 });
