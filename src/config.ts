@@ -31,6 +31,9 @@ export const applicationSchema = z.object({
   hangupMethod: methodSchema.default('POST'),
   fallbackUrl: z.string().url().optional(),
   fallbackMethod: methodSchema.default('POST'),
+  /** The spec's sip_transfer_url: decides on REFERs (transfers) of this application's calls. */
+  transferUrl: z.string().url().optional(),
+  transferMethod: methodSchema.default('POST'),
 });
 
 /** A routing-table entry: a number or SIP user (or '*') and its application. */
@@ -55,6 +58,14 @@ export const configSchema = z.object({
   /** Webhook targets: CIDRs refused or allowed beyond the default policy (link-local refused). */
   webhookAllow: z.array(z.string()).default([]),
   webhookDeny: z.array(z.string()).default([]),
+  /**
+   * Accept SIP REFER (transfers asked by a party of the call) when the application has no
+   * transfer URL to decide. Off by default: an open REFER is a toll-fraud path.
+   */
+  acceptRefer: z
+    .union([z.boolean(), z.enum(['true', 'false', '1', '0'])])
+    .default(false)
+    .transform((v) => v === true || v === 'true' || v === '1'),
   /** Gather without input requests its action with empty Digits (otherwise the next verb runs). */
   gatherActionOnEmpty: z.boolean().default(false),
   /** Seconds without RTP from an answered peer before the call ends (6020 Media Timeout); 0: never. */
@@ -82,6 +93,7 @@ const ENV: Record<string, keyof Config> = {
   PATCHBAY_AUTH_ID: 'authId',
   PATCHBAY_AUTH_TOKEN: 'authToken',
   PATCHBAY_OUTBOUND_PROXY: 'outboundProxy',
+  PATCHBAY_ACCEPT_REFER: 'acceptRefer',
   PATCHBAY_REDIS_URL: 'redisUrl',
   PATCHBAY_NODE_ID: 'nodeId',
   PATCHBAY_MEDIA_TIMEOUT: 'mediaTimeout',

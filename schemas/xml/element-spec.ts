@@ -16,7 +16,8 @@ export type ElementName =
   | 'Hangup'
   | 'PreAnswer'
   | 'DTMF'
-  | 'Stream';
+  | 'Stream'
+  | 'Refer';
 
 /** A soft finding about an element's attributes: reported as a warning, the element still runs. */
 export interface AttributeNote {

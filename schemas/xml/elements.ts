@@ -9,6 +9,7 @@ import { PlayElement } from './play.ts';
 import { PreAnswerElement } from './pre-answer.ts';
 import { RecordElement } from './record.ts';
 import { RedirectElement } from './redirect.ts';
+import { ReferElement } from './refer.ts';
 import { ResponseElement } from './response.ts';
 import { SpeakElement } from './speak.ts';
 import { StreamElement } from './stream.ts';
@@ -32,6 +33,8 @@ export const ELEMENTS: Readonly<Record<ElementName, ElementSpec>> = {
   PreAnswer: PreAnswerElement,
   DTMF: DtmfElement,
   Stream: StreamElement,
+  /** Patchbay extension (DESIGN 1): transfer with SIP REFER. */
+  Refer: ReferElement,
 };
 
 export function isElementName(name: string): name is ElementName {

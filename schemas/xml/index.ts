@@ -35,6 +35,7 @@ export {
 } from './pre-answer.ts';
 export { RecordAttributes, RecordElement, type RecordVerb, RecordVerbSchema } from './record.ts';
 export { RedirectAttributes, RedirectElement, type RedirectVerb, RedirectVerbSchema } from './redirect.ts';
+export { ReferAttributes, ReferElement, type ReferVerb, ReferVerbSchema } from './refer.ts';
 export {
   ResponseAttributes,
   ResponseElement,

@@ -9,6 +9,7 @@ import { PlayVerbSchema } from './play.ts';
 import { PreAnswerVerbSchema } from './pre-answer.ts';
 import { RecordVerbSchema } from './record.ts';
 import { RedirectVerbSchema } from './redirect.ts';
+import { ReferVerbSchema } from './refer.ts';
 import { SpeakVerbSchema } from './speak.ts';
 import { StreamVerbSchema } from './stream.ts';
 import { WaitVerbSchema } from './wait.ts';
@@ -30,6 +31,7 @@ export const VerbSchema = z.discriminatedUnion('verb', [
   PreAnswerVerbSchema,
   DtmfVerbSchema,
   StreamVerbSchema,
+  ReferVerbSchema,
 ]);
 
 export type Verb = z.output<typeof VerbSchema>;
@@ -57,6 +59,7 @@ export const ResponseElement: ElementSpec = {
     'PreAnswer',
     'DTMF',
     'Stream',
+    'Refer',
   ],
   summary: 'Root element: its children are verbs run one after another, top to bottom.',
 };

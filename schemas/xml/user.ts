@@ -14,6 +14,17 @@ export const UserAttributes = z.object({
   sipHeaders: keyValues()
     .default({})
     .describe('Custom SIP headers for this leg: name=value pairs separated by commas, [A-Za-z0-9] only.'),
+  sipAuthUsername: z
+    .string()
+    .min(1)
+    .max(128)
+    .optional()
+    .describe('User name for digest authentication when the far end answers 401/407.'),
+  sipAuthPassword: z
+    .string()
+    .max(128)
+    .optional()
+    .describe('Password for digest authentication, with sipAuthUsername.'),
 });
 
 export const UserTargetSchema = z.object({

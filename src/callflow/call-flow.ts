@@ -4,6 +4,7 @@ import type { Dialer } from '../calls/dialer.ts';
 import { HANGUP_CAUSES } from '../calls/hangup-cause.ts';
 import { watchMediaTimeout } from '../calls/media-timeout.ts';
 import type { Application } from '../calls/routing.ts';
+import { type TransferHooks, transferParams } from '../calls/transfer/transfer-types.ts';
 import type { MediaEngine } from '../media/media-engine.ts';
 import type { Clock } from '../util/clock.ts';
 import type { WebhookClient } from '../webhooks/webhook-client.ts';
@@ -55,9 +56,44 @@ export class CallFlow {
     this.loader = new DocumentLoader(deps.webhooks, call.log);
   }
 
+  /**
+   * What the transfer service may do with this call: ask the application's transfer URL
+   * (a document whose first verb is <Hangup> refuses; an error refuses), tell it the outcome,
+   * and cut the running verb short when the caller's leg was replaced outside a Dial.
+   */
+  private transferHooks(): TransferHooks {
+    const { app, call, deps } = this;
+    const url = app.transferUrl;
+    const method = app.transferMethod ?? 'POST';
+    return {
+      ...(url
+        ? {
+            ask: async (info) => {
+              const params = { ...this.params(), ...transferParams(info, 'requested') };
+              const doc = await this.loader.load({ url, method, params, purpose: 'transfer' }, call.signal);
+              return doc.ok && doc.verbs[0]?.verb !== 'Hangup';
+            },
+            tell: (info, status, extra) => {
+              const params = { ...this.params(), ...transferParams(info, status), ...extra };
+              call.track(
+                deps.webhooks.notify({ url, method, params, purpose: 'callback', callUuid: call.uuid }),
+              );
+            },
+          }
+        : {}),
+      cutVerb: () => {
+        const cut = this.step;
+        this.step = new AbortController();
+        cut.abort(new Error('the caller was transferred'));
+      },
+    };
+  }
+
   /** Resolves once the call has ended and the hangup URL was notified. Never rejects. */
   async run(): Promise<CallEnd> {
     watchMediaTimeout(this.call, this.deps.clock, this.deps.settings.mediaTimeoutMs ?? 0);
+    // Transfers by SIP REFER / Replaces (task X): the hub follows the call until it ends.
+    this.deps.dialer.transfers?.watch(this.call, this.transferHooks());
     try {
       await this.drive();
     } catch (err) {

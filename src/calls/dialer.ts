@@ -1,9 +1,11 @@
 import type { MediaEngine } from '../media/media-engine.ts';
 import type { ExtraHeaders } from '../sip/dialog/message-content.ts';
+import type { Uri } from '../sip/message/uri.ts';
 import type { Target } from '../sip/transport/types.ts';
 import type { UserAgent } from '../sip/ua/user-agent.ts';
 import type { Logger } from '../util/log.ts';
 import { OutboundLeg } from './outbound-leg.ts';
+import type { TransferHub } from './transfer/transfer-hub.ts';
 
 export class DialError extends Error {
   override name = 'DialError';
@@ -46,6 +48,9 @@ export interface DialTarget {
 
 /** Places B-legs: phone numbers through the outbound proxy, SIP URIs directly. */
 export class Dialer {
+  /** Transfers by REFER/Replaces, when wired (main.ts): a connected Dial registers its bridge there. */
+  transfers?: TransferHub;
+
   constructor(
     private readonly ua: UserAgent,
     private readonly engine: MediaEngine,
@@ -92,4 +97,42 @@ export class Dialer {
       this.log,
     );
   }
+}
+
+/** Redirect limits (RFC 3261 8.1.3.4 leaves them to the client): hops per chain, destinations per Dial. */
+export const MAX_REDIRECT_HOPS = 5;
+export const MAX_DIAL_DESTINATIONS = 10;
+
+/**
+ * What a Dial may still try after 3xx responses (RFC 3261 8.1.3.4): the Contacts of a
+ * redirect, best q first, that are sip/sips/tel, were not tried before (a loop), and fit in
+ * the budget of MAX_REDIRECT_HOPS hops and MAX_DIAL_DESTINATIONS destinations in all.
+ */
+export class RedirectBudget {
+  private readonly tried = new Set<string>();
+
+  constructor(initial: readonly string[]) {
+    for (const t of initial) this.tried.add(loopKey(t));
+  }
+
+  /** The targets to call for a 3xx at redirect depth `hop` (1 for a 3xx to an original target). */
+  next(contacts: readonly Uri[], hop: number): Uri[] {
+    if (hop > MAX_REDIRECT_HOPS) return [];
+    const out: Uri[] = [];
+    for (const uri of contacts) {
+      if (this.tried.size >= MAX_DIAL_DESTINATIONS) break;
+      if (uri.scheme !== 'sip' && uri.scheme !== 'sips' && uri.scheme !== 'tel') continue;
+      const key = loopKey(uri.toString());
+      if (this.tried.has(key)) continue;
+      this.tried.add(key);
+      out.push(uri);
+    }
+    return out;
+  }
+}
+
+/** scheme:user@host:port, lower case: the same destination whatever its parameters. */
+function loopKey(uri: string): string {
+  const m = /^(sips?|tel):([^;?]*)/i.exec(uri.trim());
+  return (m ? `${m[1]}:${m[2]}` : uri.trim()).toLowerCase();
 }

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { MediaEndpoint, MediaEngine } from '../media/media-engine.ts';
 import type { Dialog } from '../sip/dialog/dialog.ts';
 import type { DialogEnd } from '../sip/dialog/dialog-types.ts';
+import type { OutgoingResponse } from '../sip/dialog/outgoing-response.ts';
 import { SipError } from '../sip/errors.ts';
 import type { SipRequest } from '../sip/message/message.ts';
 import { LocalSdpSession } from '../sip/sdp/local-sdp-session.ts';
@@ -9,6 +10,7 @@ import type { Uas } from '../sip/ua/uas.ts';
 import type { Logger } from '../util/log.ts';
 import { answerReinvites } from './answer-reinvites.ts';
 import type { CallLeg, LegEnd, LegReject } from './call-leg.ts';
+import { forwardRefers } from './transfer/forward-refers.ts';
 
 export type { LegEnd } from './call-leg.ts';
 
@@ -17,6 +19,8 @@ export type LegState = 'offered' | 'early' | 'answering' | 'answered' | 'ended';
 interface LegEvents {
   /** The leg is over (once), whoever ended it. */
   end: [end: LegEnd];
+  /** A REFER from the caller (RFC 3515); unheard it gets 603. */
+  refer: [req: SipRequest, res: OutgoingResponse];
 }
 
 const MOVES: Readonly<Record<LegState, readonly LegState[]>> = {
@@ -176,6 +180,7 @@ export class InboundLeg extends EventEmitter<LegEvents> implements CallLeg {
 
   private watch(dialog: Dialog): void {
     answerReinvites(dialog, this.sdp, this.endpoint, this.log);
+    forwardRefers(dialog, (req, res) => this.listenerCount('refer') > 0 && this.emit('refer', req, res));
     dialog.once('destroy', (end: DialogEnd) => {
       const remote = end.cause === 'bye';
       this.finish({

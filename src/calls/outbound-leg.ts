@@ -4,8 +4,10 @@ import type { MediaEndpoint, MediaEngine } from '../media/media-engine.ts';
 import type { Dialog } from '../sip/dialog/dialog.ts';
 import type { DialogEnd } from '../sip/dialog/dialog-types.ts';
 import type { ExtraHeaders } from '../sip/dialog/message-content.ts';
+import type { OutgoingResponse } from '../sip/dialog/outgoing-response.ts';
 import { SipError } from '../sip/errors.ts';
-import type { SipResponse } from '../sip/message/message.ts';
+import type { SipRequest, SipResponse } from '../sip/message/message.ts';
+import type { Uri } from '../sip/message/uri.ts';
 import { processAnswer } from '../sip/sdp/create-offer.ts';
 import { LocalSdpSession } from '../sip/sdp/local-sdp-session.ts';
 import { parseSdp } from '../sip/sdp/parse-sdp.ts';
@@ -16,6 +18,7 @@ import type { UserAgent } from '../sip/ua/user-agent.ts';
 import type { Logger } from '../util/log.ts';
 import { answerReinvites } from './answer-reinvites.ts';
 import type { CallLeg, LegEnd } from './call-leg.ts';
+import { forwardRefers } from './transfer/forward-refers.ts';
 
 export type OutboundLegState = 'calling' | 'ringing' | 'answered' | 'ended';
 
@@ -35,6 +38,8 @@ interface OutboundLegEvents {
   ringing: [early: boolean];
   /** Once, whoever ended it. */
   end: [end: LegEnd];
+  /** A REFER from the callee (RFC 3515); unheard it gets 603. */
+  refer: [req: SipRequest, res: OutgoingResponse];
 }
 
 const MOVES: Readonly<Record<OutboundLegState, readonly OutboundLegState[]>> = {
@@ -133,6 +138,24 @@ export class OutboundLeg extends EventEmitter<OutboundLegEvents> implements Call
     return this.endValue;
   }
 
+  /**
+   * The Contacts of the 3xx that ended the INVITE, highest q first (RFC 3261 8.1.3.4);
+   * empty for any other end.
+   */
+  get redirects(): Uri[] {
+    const res = this.uac.finalResponse;
+    if (!res || res.status < 300 || res.status > 399) return [];
+    const contacts = res.contact.filter((c) => !c.wildcard);
+    const q = (c: (typeof contacts)[number]) => {
+      const v = Number(c.param('q') ?? '1');
+      return Number.isFinite(v) ? v : 0;
+    };
+    return contacts
+      .map((c, i) => ({ c, i }))
+      .sort((a, b) => q(b.c) - q(a.c) || a.i - b.i)
+      .map(({ c }) => c.uri.clone());
+  }
+
   /** The INVITE's Call-ID. */
   get callId(): string {
     return this.uac.callId;
@@ -190,6 +213,7 @@ export class OutboundLeg extends EventEmitter<OutboundLegEvents> implements Call
     this.answeredAt = new Date();
     this.transition('answered');
     answerReinvites(dialog, this.sdp, this.endpoint, this.log);
+    forwardRefers(dialog, (req, res) => this.listenerCount('refer') > 0 && this.emit('refer', req, res));
     dialog.once('destroy', (end: DialogEnd) =>
       this.finish({
         by: end.cause === 'bye' ? 'remote' : end.cause === 'local' ? 'local' : 'failure',

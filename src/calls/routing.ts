@@ -10,6 +10,12 @@ export interface Application {
   hangupMethod: HttpMethod;
   fallbackUrl?: string;
   fallbackMethod: HttpMethod;
+  /**
+   * The spec's sip_transfer_url: asked (Event=Transfer, TransferStatus=requested) whether a
+   * REFER from a party of the call is accepted, then told how the transfer went.
+   */
+  transferUrl?: string;
+  transferMethod?: HttpMethod;
 }
 
 export interface Route {

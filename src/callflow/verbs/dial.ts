@@ -1,8 +1,11 @@
 import type { DialVerb, NumberTarget, UserTarget } from '../../../schemas/xml/index.ts';
-import { DialError } from '../../calls/dialer.ts';
+import type { CallLeg } from '../../calls/call-leg.ts';
+import { DialError, RedirectBudget } from '../../calls/dialer.ts';
 import { HANGUP_CAUSES, type HangupCause } from '../../calls/hangup-cause.ts';
-import type { OutboundLeg } from '../../calls/outbound-leg.ts';
-import type { MediaBridge } from '../../media/media-engine.ts';
+import { OutboundLeg } from '../../calls/outbound-leg.ts';
+import type { BridgeHandle } from '../../calls/transfer/transfer-types.ts';
+import type { MediaBridge, MediaEndpoint } from '../../media/media-engine.ts';
+import type { Uri } from '../../sip/message/uri.ts';
 import { type AttemptEnd, attemptOutcome, type DialStatus, overallStatus } from '../dial/dial-status.ts';
 import { type PromptsPlayback, playPrompts } from '../prompts.ts';
 import { recordOnDialAnswer } from '../record-session.ts';
@@ -22,6 +25,28 @@ interface Attempt {
   target: Target;
   leg?: OutboundLeg;
   end?: AttemptEnd;
+  /** 0 for a target of the document, n for one reached through n redirects (3xx). */
+  hop: number;
+}
+
+/** Digest credentials of a Number/User (sipAuthUsername/sipAuthPassword), answering a 401/407. */
+function authOf(t: Target): { username: string; password: string } | undefined {
+  return t.sipAuthUsername !== undefined
+    ? { username: t.sipAuthUsername, password: t.sipAuthPassword ?? '' }
+    : undefined;
+}
+
+/** The target a 3xx Contact stands for: a tel: number through the trunk, a SIP URI directly. */
+function redirected(from: Target, uri: Uri): Target {
+  const u = uri.clone();
+  u.headers.clear();
+  if (u.scheme === 'tel') return { ...from, kind: 'Number', number: u.user ?? '' };
+  return { ...from, kind: 'User', uri: u.toString() };
+}
+
+/** The phone number or SIP URI of a target. */
+function addressOf(t: Target): string {
+  return t.kind === 'Number' ? t.number : t.uri;
 }
 
 /** Custom headers as X-VH-<name> (spec 1.9: emit X-VH-). */
@@ -57,47 +82,57 @@ class DialRun {
   private ringback?: PromptsPlayback | { stop(): void };
   private earlyBridge?: MediaBridge;
   private readonly aLegUuid: string;
+  private readonly redirects: RedirectBudget;
+  private caller!: { id: string; name?: string };
 
   constructor(
     private readonly verb: DialVerb,
     private readonly ctx: VerbContext,
   ) {
-    this.attempts = verb.targets.map((target) => ({ target }));
+    this.attempts = verb.targets.map((target) => ({ target, hop: 0 }));
     this.aLegUuid = ctx.callUuid;
+    this.redirects = new RedirectBudget(verb.targets.map(addressOf));
   }
 
   async run(): Promise<VerbOutcome> {
     const { verb, ctx } = this;
     const params = ctx.params();
-    const caller = {
+    this.caller = {
       id: verb.callerId ?? params.From ?? 'patchbay',
       name: verb.callerName ?? params.CallerName,
     };
-    await Promise.all(
-      this.attempts.map(async (a) => {
-        try {
-          a.leg = await ctx.dialer.dial(
-            {
-              kind: a.target.kind,
-              address: a.target.kind === 'Number' ? a.target.number : a.target.uri,
-              headers: customHeaders(verb.sipHeaders, a.target.sipHeaders),
-            },
-            caller,
-          );
-        } catch (err) {
-          const routing = err instanceof DialError;
-          ctx.log.warn({ target: a.target.path, err: (err as Error).message }, 'Dial target not called');
-          a.end = { error: routing ? 'routing' : 'media' };
-        }
-      }),
-    );
+    await Promise.all(this.attempts.map((a) => this.place(a)));
     const winner = await this.ring();
     this.stopRingback();
     if (!winner) return this.finish(this.failedStatus(), undefined);
     return this.connect(winner);
   }
 
-  /** Rings every leg until one answers (and confirms), all fail, the ring timer, or the caller leaves. */
+  /** Sends the INVITE of one attempt; a routing or media failure ends it at once. */
+  private async place(a: Attempt): Promise<void> {
+    const { verb, ctx } = this;
+    const auth = authOf(a.target);
+    try {
+      a.leg = await ctx.dialer.dial(
+        {
+          kind: a.target.kind,
+          address: addressOf(a.target),
+          headers: customHeaders(verb.sipHeaders, a.target.sipHeaders),
+          ...(auth ? { auth } : {}),
+        },
+        this.caller,
+      );
+    } catch (err) {
+      const routing = err instanceof DialError;
+      ctx.log.warn({ target: a.target.path, err: (err as Error).message }, 'Dial target not called');
+      a.end = { error: routing ? 'routing' : 'media' };
+    }
+  }
+
+  /**
+   * Rings every leg until one answers (and confirms), all fail, the ring timer, or the caller
+   * leaves. A 3xx starts attempts for its Contacts (RFC 3261 8.1.3.4, within RedirectBudget).
+   */
   private ring(): Promise<OutboundLeg | undefined> {
     const { verb, ctx } = this;
     const live = this.attempts.filter((a) => a.leg && !a.end);
@@ -127,8 +162,26 @@ class DialRun {
         pending--;
         if (pending === 0) done(undefined);
       };
-      for (const a of live) {
+      const follow = async (a: Attempt, leg: OutboundLeg): Promise<void> => {
+        const next = this.redirects.next(leg.redirects, a.hop + 1);
+        ctx.log.info(
+          { target: a.target.path, status: leg.ended?.status, next: next.length },
+          'Dial redirected',
+        );
+        const more = next.map((uri) => ({ target: redirected(a.target, uri), hop: a.hop + 1 }) as Attempt);
+        this.attempts.push(...more);
+        pending += more.length;
+        await Promise.all(more.map((m) => this.place(m)));
+        for (const m of more) {
+          if (settled && m.leg) void m.leg.hangup();
+          else if (m.leg && !m.end) track(m);
+          else failed();
+        }
+        failed(); // the redirected attempt itself
+      };
+      const track = (a: Attempt) => {
         const leg = a.leg as OutboundLeg;
+        live.push(a);
         leg.on('ringing', (early) => this.onRinging(leg, early));
         leg.answered.then(
           async () => {
@@ -144,10 +197,12 @@ class DialRun {
           },
           () => {
             a.end ??= { ...(leg.ended?.status ? { status: leg.ended.status } : {}) };
-            failed();
+            if (!settled && leg.redirects.length > 0) void follow(a, leg);
+            else failed();
           },
         );
-      }
+      };
+      for (const a of live.splice(0)) track(a);
     });
   }
 
@@ -215,7 +270,13 @@ class DialRun {
     return accepted && leg.state === 'answered' && !ctx.signal.aborted;
   }
 
-  /** The caller and the callee talk until one leaves, timeLimit, or `*` with hangupOnStar. */
+  /**
+   * The caller and the callee talk until one leaves, timeLimit, or `*` with hangupOnStar.
+   * Meanwhile the bridge is lent to the transfer service (Dialer.transfers): a REFER or an
+   * INVITE with Replaces may put another leg on either side; the media follow, timeLimit and
+   * hangupOnStar carry on, and the action hears about the last B-leg. A recording started on
+   * answer keeps the two original endpoints.
+   */
   private async connect(leg: OutboundLeg): Promise<VerbOutcome> {
     const { verb, ctx } = this;
     try {
@@ -224,7 +285,9 @@ class DialRun {
       void leg.hangup();
       return this.finish('cancel', leg);
     }
-    const bridge = ctx.engine.bridge(ctx.endpoint, leg.endpoint);
+    let aEndpoint: MediaEndpoint = ctx.endpoint;
+    let peer: CallLeg = leg;
+    let bridge = ctx.engine.bridge(aEndpoint, peer.endpoint);
     void this.callback('connected', leg);
     const target = this.attempts.find((a) => a.leg === leg)?.target;
     if (target?.sendDigits) ctx.background(sendDigits(leg, target.sendDigits, ctx));
@@ -232,35 +295,88 @@ class DialRun {
     if (verb.record)
       recordOnDialAnswer(verb.record, { a: ctx.endpoint, b: leg.endpoint }, ctx, recording.signal);
     let digits = '';
-    const reason = await new Promise<'callee' | 'caller' | 'time-limit' | 'star'>((resolve) => {
+    let held = false;
+    let detached = false;
+    type Reason = 'callee' | 'caller' | 'time-limit' | 'star' | 'transferred';
+    let finish: (why: Reason) => void = () => {};
+    const rebuild = () => {
+      bridge.destroy();
+      bridge = ctx.engine.bridge(aEndpoint, peer.endpoint);
+    };
+    const onDigit = (e: { digit: string }) => {
+      if (verb.hangupOnStar && e.digit === '*') finish('star');
+      digits = (digits + e.digit).slice(-32);
+      const match = verb.digitsMatch.find((p) => digits.endsWith(p));
+      if (match) {
+        digits = '';
+        void this.callback('digits', leg, { DialDigitsMatch: match, DialDigitsPressedBy: 'ALeg' });
+      }
+    };
+    let offDigits = aEndpoint.onDtmf(onDigit);
+    const onCallee = () => {
+      if (!held) finish('callee');
+    };
+    const handle: BridgeHandle = {
+      get peer() {
+        return peer;
+      },
+      callLegReplaced: (l) => {
+        aEndpoint = l.endpoint;
+        offDigits();
+        offDigits = aEndpoint.onDtmf(onDigit);
+        rebuild();
+      },
+      holdPeer: () => {
+        held = true;
+        return {
+          release: () => {
+            held = false;
+            if (peer.ended) finish('callee');
+          },
+        };
+      },
+      replacePeer: (l) => {
+        peer.off('end', onCallee);
+        peer = l;
+        held = false;
+        peer.on('end', onCallee);
+        rebuild();
+        if (peer.ended) finish('callee');
+      },
+      detachPeer: () => {
+        detached = true;
+        finish('transferred');
+      },
+    };
+    const unregister = ctx.dialer.transfers?.bridged(ctx.callUuid, handle) ?? (() => {});
+    const reason = await new Promise<Reason>((resolve) => {
       const timer = ctx.clock.setTimer(verb.timeLimit * 1000, () => finish('time-limit'));
       const onCaller = () => finish('caller');
-      const onCallee = () => finish('callee');
-      const off = ctx.endpoint.onDtmf((e) => {
-        if (verb.hangupOnStar && e.digit === '*') finish('star');
-        digits = (digits + e.digit).slice(-32);
-        const match = verb.digitsMatch.find((p) => digits.endsWith(p));
-        if (match) {
-          digits = '';
-          void this.callback('digits', leg, { DialDigitsMatch: match, DialDigitsPressedBy: 'ALeg' });
-        }
-      });
       ctx.signal.addEventListener('abort', onCaller, { once: true });
-      leg.once('end', onCallee);
-      if (leg.state === 'ended') finish('callee');
-      function finish(why: 'callee' | 'caller' | 'time-limit' | 'star') {
+      peer.on('end', onCallee);
+      let over = false;
+      finish = (why) => {
+        if (over) return;
+        over = true;
         timer.cancel();
-        off();
+        offDigits();
         ctx.signal.removeEventListener('abort', onCaller);
-        leg.off('end', onCallee);
+        peer.off('end', onCallee);
         resolve(why);
-      }
+      };
+      if (peer.ended) finish('callee');
     });
+    unregister();
     bridge.destroy();
     recording.abort();
-    await leg.hangup();
-    ctx.log.info({ reason, bLeg: leg.uuid }, 'Dial ended');
-    return this.finish('completed', leg, reason === 'time-limit' ? HANGUP_CAUSES.scheduledHangup : undefined);
+    if (!detached) await peer.hangup();
+    const last = peer instanceof OutboundLeg ? peer : leg;
+    ctx.log.info({ reason, bLeg: last.uuid }, 'Dial ended');
+    return this.finish(
+      'completed',
+      last,
+      reason === 'time-limit' ? HANGUP_CAUSES.scheduledHangup : undefined,
+    );
   }
 
   private failedStatus(): DialStatus {

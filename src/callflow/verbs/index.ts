@@ -8,6 +8,7 @@ import { playVerb } from './play.ts';
 import { preAnswerVerb } from './pre-answer.ts';
 import { recordVerb } from './record.ts';
 import { redirectVerb } from './redirect.ts';
+import { referVerb } from './refer.ts';
 import { speakVerb } from './speak.ts';
 import { waitVerb } from './wait.ts';
 
@@ -24,6 +25,8 @@ const HANDLERS: Handlers = {
   PreAnswer: preAnswerVerb,
   DTMF: dtmfVerb,
   Dial: dialVerb,
+  /** Patchbay extension: transfer with SIP REFER. */
+  Refer: referVerb,
 };
 
 /** The handler of a verb, or undefined for verbs this version does not run yet. */

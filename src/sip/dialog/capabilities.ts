@@ -21,8 +21,8 @@ export const KNOWN_METHODS: ReadonlySet<string> = new Set([
   'PRACK',
 ]);
 
-/** Option tags supported (RFC 3261 8.2.2.3); 'replaces' (RFC 3891) joins when implemented. */
-export const SUPPORTED_OPTIONS: readonly string[] = [];
+/** Option tags supported (RFC 3261 8.2.2.3): INVITE with Replaces (RFC 3891), REFER without subscription (RFC 4488). */
+export const SUPPORTED_OPTIONS: readonly string[] = ['replaces', 'norefersub'];
 
 /** Body types accepted for sessions (RFC 3261 8.2.3, 20.1). */
 export const ACCEPTED_TYPES = 'application/sdp';
@@ -31,7 +31,7 @@ export const ALLOW_HEADER = ALLOWED_METHODS.join(', ');
 
 /**
  * Allow, Accept and Supported, as an answer to OPTIONS carries them (RFC 3261 11.2). Supported
- * is sent even when empty: its grammar allows no option tag, and it tells the asker we have none.
+ * is sent even when empty: its grammar allows no option tag.
  */
 export function capabilityHeaders(): Record<string, string> {
   return { Allow: ALLOW_HEADER, Accept: ACCEPTED_TYPES, Supported: SUPPORTED_OPTIONS.join(', ') };

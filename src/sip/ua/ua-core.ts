@@ -59,6 +59,11 @@ export class UaCore implements TransactionCore, DialogRegistry, UacRegistry, Res
     this.dialogs.set(dialog.key, dialog);
   }
 
+  /** The dialog with this id (RFC 3261 12), e.g. the one a Replaces header names (RFC 3891 3). */
+  find(callId: string, localTag: string, remoteTag: string): Dialog | undefined {
+    return this.dialogs.get(dialogKey(callId, localTag, remoteTag));
+  }
+
   remove(dialog: Dialog): void {
     if (this.dialogs.get(dialog.key) === dialog) this.dialogs.delete(dialog.key);
   }

@@ -84,6 +84,7 @@ export class Uac implements EarlyOwner {
   private dialog?: Dialog;
   private readonly forks = new Map<string, Dialog>();
   private held: { req: SipRequest; tx: ServerTransaction }[] = [];
+  private failure?: SipResponse;
   private resolve!: (d: Dialog) => void;
   private reject!: (err: SipError) => void;
 
@@ -108,6 +109,11 @@ export class Uac implements EarlyOwner {
 
   get state(): UacState {
     return this.current;
+  }
+
+  /** The final non-2xx response that ended the INVITE (a 3xx's Contacts: RFC 3261 8.1.3.4). */
+  get finalResponse(): SipResponse | undefined {
+    return this.failure;
   }
 
   /** The INVITE as sent last (after an authentication retry, the second one). */
@@ -256,6 +262,7 @@ export class Uac implements EarlyOwner {
       this.retryWithCredentials(res);
       return;
     }
+    this.failure = res;
     this.endEarly(this.cancelRequested ? 'cancelled' : 'rejected', res.status);
     this.fail(
       this.cancelRequested

@@ -3,6 +3,7 @@ import { type Clock, systemClock } from '../../util/clock.ts';
 import { type Logger, silentLogger } from '../../util/log.ts';
 import { DigestClientState } from '../auth/digest-client.ts';
 import { ALLOW_HEADER } from '../dialog/capabilities.ts';
+import type { Dialog, DialogId } from '../dialog/dialog.ts';
 import { applyContent, type MessageContent } from '../dialog/message-content.ts';
 import { type HostLookup, resolveTarget } from '../dialog/resolve-target.ts';
 import type { UaContext } from '../dialog/ua-context.ts';
@@ -144,6 +145,11 @@ export class UserAgent {
   get stats(): UserAgentStats {
     const t: TransportLayerStats = this.transportLayer.stats;
     return { ...this.core.stats, parseErrors: t.parseErrors, dropped: t.dropped };
+  }
+
+  /** The live dialog with this id (Call-ID, our tag, the peer's tag), if any: Replaces (RFC 3891 3). */
+  findDialog(id: DialogId): Dialog | undefined {
+    return this.core.find(id.callId, id.localTag, id.remoteTag);
   }
 
   /** Handles new INVITEs; without a handler they get 480. */

@@ -62,6 +62,8 @@ interface NumberTarget extends Loc {
   sendDigits?: string;
   sendOnPreanswer: boolean;
   sipHeaders: Record<string, string>;
+  sipAuthUsername?: string;
+  sipAuthPassword?: string;
 }
 interface UserTarget extends Loc {
   kind: 'User';
@@ -69,6 +71,8 @@ interface UserTarget extends Loc {
   sendDigits?: string;
   sendOnPreanswer: boolean;
   sipHeaders: Record<string, string>;
+  sipAuthUsername?: string;
+  sipAuthPassword?: string;
 }
 interface RecordVerb extends Loc {
   verb: 'Record';
@@ -161,6 +165,17 @@ interface StreamVerb extends Loc {
   keepCallAlive: boolean;
   maxRetries: number;
 }
+/** Patchbay extension (DESIGN 1). */
+interface ReferVerb extends Loc {
+  verb: 'Refer';
+  action?: string;
+  method: Method;
+  redirect: boolean;
+  timeout: number;
+  sipHeaders: Record<string, string>;
+  mode: 'blind' | 'attended';
+  target: string;
+}
 type Verb =
   | SpeakVerb
   | PlayVerb
@@ -173,7 +188,8 @@ type Verb =
   | HangupVerb
   | PreAnswerVerb
   | DtmfVerb
-  | StreamVerb;
+  | StreamVerb
+  | ReferVerb;
 interface VobizDocument {
   verbs: Verb[];
 }
@@ -199,6 +215,7 @@ const checks = {
   PreAnswer: true as Same<S.PreAnswerVerb, PreAnswerVerb>,
   Dtmf: true as Same<S.DtmfVerb, DtmfVerb>,
   Stream: true as Same<S.StreamVerb, StreamVerb>,
+  Refer: true as Same<S.ReferVerb, ReferVerb>,
   Verb: true as Same<S.Verb, Verb>,
   VobizDocument: true as Same<S.VobizDocument, VobizDocument>,
 } satisfies Record<string, true>;

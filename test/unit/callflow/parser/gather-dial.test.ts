@@ -387,7 +387,7 @@ describe('Dial, Number, User', () => {
     only(
       bodyErrors('<Number>1</Number>'),
       'NESTING',
-      '<Number> is not allowed inside <Response> (allowed there: Speak, Play, Wait, Gather, Dial, Record, Conference, Redirect, Hangup, PreAnswer, DTMF, Stream)',
+      '<Number> is not allowed inside <Response> (allowed there: Speak, Play, Wait, Gather, Dial, Record, Conference, Redirect, Hangup, PreAnswer, DTMF, Stream, Refer)',
     );
   });
 });

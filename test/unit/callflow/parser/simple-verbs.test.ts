@@ -341,7 +341,7 @@ describe('Response', () => {
     only(
       bodyErrors('<Response/>'),
       'NESTING',
-      '<Response> is not allowed inside <Response> (allowed there: Speak, Play, Wait, Gather, Dial, Record, Conference, Redirect, Hangup, PreAnswer, DTMF, Stream)',
+      '<Response> is not allowed inside <Response> (allowed there: Speak, Play, Wait, Gather, Dial, Record, Conference, Redirect, Hangup, PreAnswer, DTMF, Stream, Refer)',
     );
   });
 });
