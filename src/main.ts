@@ -167,6 +167,7 @@ export async function startPatchbay(
     webhooks,
     clock: systemClock,
     log: callLog,
+    peerOf: (uuid) => dialer.transfers?.peerOf(uuid),
   });
   // The REST API (it also serves the recordings' capability URLs, without credentials).
   app.use(

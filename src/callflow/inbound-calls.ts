@@ -21,6 +21,9 @@ export function applicationOf(app: ApplicationRecord): Application {
     hangupMethod: app.hangup_method,
     fallbackMethod: app.fallback_method,
     ...(app.fallback_answer_url ? { fallbackUrl: app.fallback_answer_url } : {}),
+    ...(app.sip_transfer_url
+      ? { transferUrl: app.sip_transfer_url, transferMethod: app.sip_transfer_method }
+      : {}),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { Call } from '../calls/call.ts';
+import type { CallLeg } from '../calls/call-leg.ts';
 import { HANGUP_CAUSES } from '../calls/hangup-cause.ts';
 import type { MediaEndpoint, MediaEngine, PlayItem } from '../media/media-engine.ts';
 import type { Playback } from '../media/play/player.ts';
@@ -44,6 +45,8 @@ export interface LiveControlDeps {
   webhooks: WebhookClient;
   clock: Clock;
   log: Logger;
+  /** The leg a Dial bridges a call to, if any (the B-leg of the legs parameters). */
+  peerOf?: (callUuid: string) => CallLeg | undefined;
 }
 
 /**
@@ -216,7 +219,8 @@ export class LiveControl implements CallControl {
   private endpoints(call: Call, legs: Legs): MediaEndpoint[] {
     const out: MediaEndpoint[] = [];
     if (legs !== 'bleg') out.push(call.endpoint);
-    if (legs !== 'aleg' && call.peer && !call.peer.ended) out.push(call.peer.endpoint);
+    const peer = this.deps.peerOf?.(call.uuid);
+    if (legs !== 'aleg' && peer && !peer.ended) out.push(peer.endpoint);
     if (out.length === 0) throw new CallControlError('BAD_REQUEST', 'legs: the call has no B-leg now');
     return out;
   }

@@ -56,8 +56,6 @@ export class Call extends EventEmitter<CallEvents> {
   private ending?: Promise<CallEnd>;
   private endValue?: CallEnd;
 
-  /** The leg a `<Dial>` bridges the call to, while it does (the REST API's B-leg). */
-  peer?: CallLeg;
   private current: CallLeg;
   private readonly onLegEnd = (end: LegEnd): void => {
     if (!this.endValue) void this.hangup(remoteEnd(end, this.answeredAt !== undefined, this.direction));

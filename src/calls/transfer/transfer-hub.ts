@@ -95,6 +95,11 @@ export class TransferHub {
     return this.calls.get(callUuid)?.call.leg;
   }
 
+  /** The leg a `<Dial>` bridges the call to now (the REST API's B-leg). */
+  peerOf(callUuid: string): CallLeg | undefined {
+    return this.calls.get(callUuid)?.bridge?.peer;
+  }
+
   /** The watched call and side a dialog belongs to. */
   find(dialog: Dialog): { w: Watched; side: Side; leg: CallLeg } | undefined {
     for (const w of this.calls.values()) {
