@@ -10,6 +10,7 @@ import { recordVerb } from './record.ts';
 import { redirectVerb } from './redirect.ts';
 import { referVerb } from './refer.ts';
 import { speakVerb } from './speak.ts';
+import { streamVerb } from './stream.ts';
 import { waitVerb } from './wait.ts';
 
 type Handlers = { [K in Verb['verb']]?: VerbHandler<Extract<Verb, { verb: K }>> };
@@ -25,6 +26,7 @@ const HANDLERS: Handlers = {
   PreAnswer: preAnswerVerb,
   DTMF: dtmfVerb,
   Dial: dialVerb,
+  Stream: streamVerb,
   /** Patchbay extension: transfer with SIP REFER. */
   Refer: referVerb,
 };
