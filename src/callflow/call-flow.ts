@@ -6,6 +6,7 @@ import { watchMediaTimeout } from '../calls/media-timeout.ts';
 import type { Application } from '../calls/routing.ts';
 import { type TransferHooks, transferParams } from '../calls/transfer/transfer-types.ts';
 import type { MediaEngine } from '../media/media-engine.ts';
+import { CallStreams } from '../media/stream/call-streams.ts';
 import type { Clock } from '../util/clock.ts';
 import type { WebhookClient } from '../webhooks/webhook-client.ts';
 import { DocumentLoader, type DocumentRequest } from './document-loader.ts';
@@ -48,12 +49,31 @@ export class CallFlow {
   private step = new AbortController();
   private transferTo?: DocumentRequest;
 
+  /** The call's WebSocket streams, started by `<Stream>` or the REST API. */
+  readonly streams: CallStreams;
+
   constructor(
     private readonly call: Call,
     private readonly app: Application,
     private readonly deps: CallFlowDeps,
   ) {
     this.loader = new DocumentLoader(deps.webhooks, call.log);
+    this.streams = new CallStreams({
+      callUuid: call.uuid,
+      accountId: deps.authId,
+      endpoint: () => call.endpoint,
+      clock: deps.clock,
+      log: call.log,
+      notify: async (url, method, params) => {
+        await deps.webhooks.notify({
+          url,
+          method,
+          params: { ...this.params(), ...params },
+          purpose: 'callback',
+          callUuid: call.uuid,
+        });
+      },
+    });
   }
 
   /**
@@ -108,6 +128,8 @@ export class CallFlow {
     // drive() returns once the call is over and its last verb has returned, so whatever
     // that verb left in the background (a recording's action) is tracked by now.
     const end = await this.call.whenEnded();
+    this.streams.close();
+    this.call.track(this.streams.settled());
     await this.call.drain();
     return this.notifyHangup(end);
   }
@@ -263,6 +285,7 @@ export class CallFlow {
       log: call.log,
       recordings: deps.recordings,
       settings: deps.settings,
+      streams: this.streams,
       get answered() {
         return call.answered;
       },

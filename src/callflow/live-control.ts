@@ -3,6 +3,8 @@ import type { CallLeg } from '../calls/call-leg.ts';
 import { HANGUP_CAUSES } from '../calls/hangup-cause.ts';
 import type { MediaEndpoint, MediaEngine, PlayItem } from '../media/media-engine.ts';
 import type { Playback } from '../media/play/player.ts';
+import type { CallStreams } from '../media/stream/call-streams.ts';
+import { StreamError } from '../media/stream/stream-error.ts';
 import type { Clock } from '../util/clock.ts';
 import type { Logger } from '../util/log.ts';
 import type { WebhookClient } from '../webhooks/webhook-client.ts';
@@ -197,16 +199,33 @@ export class LiveControl implements CallControl {
     return true;
   }
 
-  async startStream(_callUuid: string, _req: StreamRequest): Promise<StreamInfo | undefined> {
-    throw new CallControlError('NOT_IMPLEMENTED', 'audio streams are not available in this version');
+  async startStream(callUuid: string, req: StreamRequest): Promise<StreamInfo | undefined> {
+    const streams = this.streamsOf(callUuid);
+    if (!streams) return undefined;
+    try {
+      return streams.start(req).info();
+    } catch (err) {
+      if (err instanceof StreamError) throw new CallControlError('BAD_REQUEST', err.message);
+      throw err;
+    }
   }
 
-  async stopStream(_callUuid: string, _streamId?: string): Promise<boolean> {
-    throw new CallControlError('NOT_IMPLEMENTED', 'audio streams are not available in this version');
+  async stopStream(callUuid: string, streamId?: string): Promise<boolean> {
+    const streams = this.streamsOf(callUuid);
+    if (!streams) return false;
+    if (streamId !== undefined) return streams.stop(streamId);
+    streams.stopAll();
+    return true;
   }
 
-  listStreams(_callUuid: string): StreamInfo[] | undefined {
-    throw new CallControlError('NOT_IMPLEMENTED', 'audio streams are not available in this version');
+  listStreams(callUuid: string): StreamInfo[] | undefined {
+    return this.streamsOf(callUuid)?.list();
+  }
+
+  /** The streams of an answered call running here. */
+  private streamsOf(callUuid: string): CallStreams | undefined {
+    if (!this.answered(callUuid)) return undefined;
+    return this.deps.live.get(callUuid)?.flow?.streams;
   }
 
   /** The call when it is answered and not over. */

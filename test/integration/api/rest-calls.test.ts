@@ -4,8 +4,10 @@
  * gets the BYE), the hangup URL gets the cause, and the CDR and the Call record are there.
  */
 import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { WebSocketServer } from 'ws';
 import type { LocalMediaEngine } from '../../../src/media/local/local-engine.ts';
 import { UserAgent } from '../../../src/sip/ua/user-agent.ts';
 import { testEngine } from '../../helpers/media-lab.ts';
@@ -110,6 +112,52 @@ describe('REST API over a live Patchbay', () => {
     assert.equal(cdr.status, 200);
     assert.equal(cdr.json.data.uuid, uuid);
     assert.equal(cdr.json.data.hangup_disposition, 'send_bye');
+  });
+
+  test('a stream started through the API connects, is listed, and stops', async () => {
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise((r) => wss.once('listening', r));
+    const port = (wss.address() as AddressInfo).port;
+    const events: Json[] = [];
+    let closed!: () => void;
+    const socketClosed = new Promise<void>((r) => {
+      closed = r;
+    });
+    wss.on('connection', (ws) => {
+      ws.on('message', (m) => events.push(JSON.parse(String(m))));
+      ws.on('close', () => closed());
+    });
+    const b = await callee('uas-answer.xml');
+    lab.hooks.xml('/rest-answer3', doc('<Wait length="20"/>'));
+    const made = await api('POST', '/Call/', {
+      from: '14155550100',
+      to: b.uri,
+      answer_url: lab.hooks.url('/rest-answer3'),
+    });
+    const uuid: string = made.json.request_uuid;
+    await lab.hooks.waitFor('/rest-answer3', { where: (r) => r.params.CallUUID === uuid });
+    const started = await api('POST', `/Call/${uuid}/Stream/`, {
+      service_url: `ws://127.0.0.1:${port}/agent`,
+      content_type: 'audio/x-mulaw;rate=8000',
+    });
+    assert.equal(started.status, 202, JSON.stringify(started.json));
+    const streamId: string = started.json.stream_id;
+    for (let i = 0; i < 100 && !events.some((e) => e.event === 'media'); i++) await sleep(20);
+    const start = events.find((e) => e.event === 'start');
+    assert.equal(start?.start?.callId, uuid);
+    assert.ok(
+      events.some((e) => e.event === 'media'),
+      'media frames flow',
+    );
+    const list = await api('GET', `/Call/${uuid}/Stream/`);
+    assert.equal(list.status, 200);
+    assert.ok(list.json.objects.some((o: Json) => o.stream_id === streamId));
+    assert.equal((await api('DELETE', `/Call/${uuid}/Stream/${streamId}/`)).status, 204);
+    await socketClosed;
+    assert.equal((await api('DELETE', `/Call/${uuid}/`)).status, 204);
+    assert.equal((await b.run.done).code, 0);
+    await lab.assertIdle();
+    wss.close();
   });
 
   test('a live Record through the API downloads as a WAV file; the recording is listed', async () => {
