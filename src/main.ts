@@ -183,6 +183,15 @@ export async function startPatchbay(
   );
   // An INVITE with Replaces takes the place of a leg here (RFC 3891); any other is a new call.
   ua.onInvite((req, uas) => (dialer.transfers?.handleInvite(req, uas) ? undefined : calls.handle(req, uas)));
+  // The node registry: other nodes forward REST commands for this node's calls here (DESIGN 3).
+  const apiUrl = publicUrl.replace(/\/+$/, '');
+  if (store.kind === 'redis' && /^https?:\/\/(127\.|\[::1\]|localhost)/.test(apiUrl)) {
+    logger.warn(
+      { api_url: apiUrl },
+      'set PATCHBAY_PUBLIC_URL: nodes on other hosts cannot forward to a loopback URL',
+    );
+  }
+  await store.nodes.register({ node_id: nodeId, api_url: apiUrl, started_at: new Date().toISOString() });
   logger.info(
     {
       sip: ua.listening.map((l) => `${l.protocol}:${l.address}:${l.port}`),
@@ -203,6 +212,8 @@ export async function startPatchbay(
     webhooks,
     authId,
     async close() {
+      // Leaving first: other nodes stop forwarding here.
+      await store.nodes.remove(nodeId);
       await Promise.all([calls.close(), outbound.close()]);
       await webhooks.close(5000);
       await ua.close();

@@ -20,6 +20,8 @@ export interface RestApiDeps {
   maxConcurrent?: number;
   /** Domain of the `sip_uri` generated for applications (default `app.patchbay.local`). */
   sipDomain?: string;
+  /** How long another node has to answer a forwarded request (default 5000 ms). */
+  forwardTimeoutMs?: number;
   /** Wall clock for created_at / updated_at and the like (tests pin it). */
   now?: () => Date;
 }
@@ -69,10 +71,11 @@ export class ApiContext {
   }
 
   /**
-   * The store's record of a live call, after checking that this node runs it: commands for a
-   * call on another node would have to be forwarded (DESIGN 3), which this version does not
-   * do, so they get a 503 naming the node. Undefined when the store does not know the call
-   * (the engine is still asked: it is the authority for calls on this node).
+   * The store's record of a live call, after checking that this node runs it. Commands for a
+   * call on another node are forwarded before the handler runs (owner-routing.ts); one that
+   * gets here anyway (the call moved meanwhile, or a request that was forwarded once already)
+   * is a 503 naming the node. Undefined when the store does not know the call (the engine is
+   * still asked: it is the authority for calls on this node).
    */
   async localCall(callUuid: string): Promise<LiveCallRecord | undefined> {
     const rec = await this.deps.store.calls.get(callUuid);
@@ -81,7 +84,7 @@ export class ApiContext {
         503,
         'OTHER_NODE',
         'call is on another node',
-        `call ${callUuid} runs on node ${rec.node_id}; forwarding commands between nodes is not supported`,
+        `call ${callUuid} runs on node ${rec.node_id}`,
         { node_id: rec.node_id },
       );
     }

@@ -4,6 +4,8 @@ import type { z } from 'zod';
 import { ApiContext, type Handlers, type RestApiDeps, type RouteInput } from './api-context.ts';
 import { checkAuth } from './auth.ts';
 import { fieldIssues, invalidParameters, methodNotAllowed, routeNotFound, toApiError } from './errors.ts';
+import { Forwarder } from './forward.ts';
+import { ownerRouting } from './owner-routing.ts';
 import { expressPath, methodsByPath, type OperationId, ROUTES } from './route-table.ts';
 import { accountRoutes } from './routes/account.ts';
 import { applicationRoutes } from './routes/applications.ts';
@@ -33,8 +35,9 @@ function apiIdOf(res: Response): string {
  * The Vobiz-compatible REST API (spec rest-api.md 1-4) as an express router, to be mounted at
  * `/`. Routes come from route-table.ts, each in both trailing-slash forms, with segment case
  * significant (spec 1.4). Per request: a fresh `api_id`, one debug log line (method, path,
- * status, ms; never the headers), credentials (spec 1.2), then the zod-validated body and
- * query, then the handler. Anything else under /api/v1 is a JSON 404 or 405, never express's
+ * status, ms; never the headers), credentials (spec 1.2), then, for a call or recording that
+ * another node owns, the forward to that node (owner-routing.ts); else the zod-validated body
+ * and query, then the handler. Anything else under /api/v1 is a JSON 404 or 405, never express's
  * HTML page.
  */
 export function restApi(deps: RestApiDeps): Router {
@@ -49,6 +52,13 @@ export function restApi(deps: RestApiDeps): Router {
     ...cdrRoutes(ctx),
     ...accountRoutes(ctx),
   };
+
+  const forwarder = new Forwarder({
+    nodeId: deps.nodeId,
+    nodes: deps.store.nodes,
+    log: deps.log,
+    timeoutMs: deps.forwardTimeoutMs,
+  });
 
   const router = express.Router({ caseSensitive: true, strict: false });
   router.use('/api/v1', (req, res, next) => {
@@ -82,8 +92,10 @@ export function restApi(deps: RestApiDeps): Router {
       const pathAuthId = req.params.auth_id;
       next(open ? undefined : checkAuth(req, typeof pathAuthId === 'string' ? pathAuthId : undefined, deps));
     };
-    const parsers = bodySchema ? bodyParsers : [];
-    router[route.method](expressPath(route.path), authenticate, ...parsers, async (req, res, next) => {
+    // Before the body parsers: a forwarded request carries its body as received.
+    const owner = ownerRouting(route.operationId, deps, forwarder);
+    const steps = [...(owner ? [owner] : []), ...(bodySchema ? bodyParsers : [])];
+    router[route.method](expressPath(route.path), authenticate, ...steps, async (req, res, next) => {
       const input = {
         req,
         res,

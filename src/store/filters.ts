@@ -8,6 +8,7 @@ import type {
   LiveCallFilter,
   LiveCallRecord,
   LiveCallStatus,
+  NodeRecord,
   RecordingFilter,
   RecordingRecord,
 } from './types.ts';
@@ -46,4 +47,9 @@ export function recordingKey(rec: RecordingRecord): SortKey {
 /** Applications: oldest first by created_at (also picks the oldest of several default apps). */
 export function applicationKey(app: ApplicationRecord): SortKey {
   return { score: scoreOf(app.created_at), id: app.app_id };
+}
+
+/** Nodes: oldest first by started_at. */
+export function nodeKey(node: NodeRecord): SortKey {
+  return { score: scoreOf(node.started_at), id: node.node_id };
 }

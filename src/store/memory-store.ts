@@ -6,7 +6,7 @@
  */
 import { type ApplicationPatch, applyPatch, duplicateApp, inUse, noSuchApp } from './application-rules.ts';
 import { queryCdrs } from './cdr-query.ts';
-import { applicationKey, callKey, matchesCall, matchesRecording, recordingKey } from './filters.ts';
+import { applicationKey, callKey, matchesCall, matchesRecording, nodeKey, recordingKey } from './filters.ts';
 import { compareAsc, compareDesc, pageOf } from './order.ts';
 import type {
   ApplicationRecord,
@@ -17,6 +17,8 @@ import type {
   CdrStore,
   LiveCallFilter,
   LiveCallRecord,
+  NodeRecord,
+  NodeRegistry,
   Page,
   RecordingFilter,
   RecordingRecord,
@@ -159,12 +161,35 @@ class MemoryApplications implements ApplicationStore {
   }
 }
 
+/** One process, one node: nothing expires here (a node's records live as long as it does). */
+class MemoryNodes implements NodeRegistry {
+  private readonly nodes = new Map<string, NodeRecord>();
+
+  async register(node: NodeRecord): Promise<void> {
+    this.nodes.set(node.node_id, copy(node));
+  }
+
+  async get(nodeId: string): Promise<NodeRecord | undefined> {
+    const n = this.nodes.get(nodeId);
+    return n && copy(n);
+  }
+
+  async list(): Promise<NodeRecord[]> {
+    return [...this.nodes.values()].sort((a, b) => compareAsc(nodeKey(a), nodeKey(b))).map(copy);
+  }
+
+  async remove(nodeId: string): Promise<boolean> {
+    return this.nodes.delete(nodeId);
+  }
+}
+
 export class MemoryStore implements Store {
   readonly kind = 'memory' as const;
   readonly calls: CallStore = new MemoryCalls();
   readonly cdrs: CdrStore = new MemoryCdrs();
   readonly recordings: RecordingStore = new MemoryRecordings();
   readonly applications: ApplicationStore = new MemoryApplications();
+  readonly nodes: NodeRegistry = new MemoryNodes();
 
   async close(): Promise<void> {}
 }

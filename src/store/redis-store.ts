@@ -19,6 +19,9 @@
  *   pb:apps                    zset    app_id by created_at (epoch ms)
  *   pb:apps:default            zset    the apps with default_app (route() takes the oldest)
  *   pb:numbers                 hash    number / SIP user -> app_id
+ *   pb:node:{node_id}          string  NodeRecord JSON, PX ttl (default 60 s), refreshed by that
+ *                                      node with its calls: a dead node leaves the registry
+ *   pb:nodes                   zset    node_id by started_at (epoch ms): the registered nodes
  *
  * Sorted-set ties (same millisecond) are ordered by member, as the memory backend orders
  * them (`order.ts`). Index members of expired calls are dropped when a list meets them.
@@ -32,7 +35,8 @@
  * Resilience: writes of calls, CDRs and recordings go through an outbox (`redis/outbox.ts`)
  * that keeps what Redis could not take and replays it in order on 'ready'; after the replay
  * the node re-publishes its own live calls (kept in memory). While Redis is away, reads of
- * this node's own calls and of queued records work; other reads throw StoreError UNAVAILABLE.
+ * this node's own calls, its own node record and of queued records work; other reads throw
+ * StoreError UNAVAILABLE. The node record is re-published with the calls.
  */
 import { type Clock, systemClock, type TimerHandle } from '../util/clock.ts';
 import type { Logger } from '../util/log.ts';
@@ -42,11 +46,13 @@ import { RedisApplications } from './redis/redis-applications.ts';
 import { RedisCalls } from './redis/redis-calls.ts';
 import { RedisCdrs } from './redis/redis-cdrs.ts';
 import { RedisLink } from './redis/redis-link.ts';
+import { RedisNodes } from './redis/redis-nodes.ts';
 import { RedisRecordings } from './redis/redis-recordings.ts';
 import {
   type ApplicationStore,
   type CallStore,
   type CdrStore,
+  type NodeRegistry,
   type RecordingStore,
   type Store,
   StoreError,
@@ -61,6 +67,8 @@ export interface RedisStoreOptions {
   prefix?: string;
   /** TTL of a live-call key (default 60 000 ms); the owner refreshes it every third of it. */
   callTtlMs?: number;
+  /** TTL of this node's registry key (default 60 000 ms); refreshed with the calls. */
+  nodeTtlMs?: number;
   /** A Redis command that gets no reply within this time fails (default 2000 ms). */
   commandTimeoutMs?: number;
   /** How long connect() waits for the first connection (default 5000 ms). */
@@ -75,12 +83,15 @@ export class RedisStore implements Store {
   readonly cdrs: CdrStore;
   readonly recordings: RecordingStore;
   readonly applications: ApplicationStore;
+  readonly nodes: NodeRegistry;
   private readonly liveCalls: RedisCalls;
+  private readonly registry: RedisNodes;
   private readonly link: RedisLink;
   private readonly outbox: Outbox;
   private readonly log: Logger;
   private readonly clock: Clock;
-  private readonly ttlMs: number;
+  /** Period of the TTL refresh: a third of the shorter TTL. */
+  private readonly refreshMs: number;
   private refreshTimer: TimerHandle | undefined;
   /** Set when the connection is (re)established; cleared once the own calls are written. */
   private needRepublish = true;
@@ -101,7 +112,9 @@ export class RedisStore implements Store {
   private constructor(private readonly opts: RedisStoreOptions) {
     this.log = opts.log;
     this.clock = opts.clock ?? systemClock;
-    this.ttlMs = opts.callTtlMs ?? 60_000;
+    const callTtlMs = opts.callTtlMs ?? 60_000;
+    const nodeTtlMs = opts.nodeTtlMs ?? 60_000;
+    this.refreshMs = Math.max(10, Math.floor(Math.min(callTtlMs, nodeTtlMs) / 3));
     this.link = new RedisLink({ url: opts.url, log: opts.log, commandTimeoutMs: opts.commandTimeoutMs });
     this.outbox = new Outbox(this.link, {
       log: opts.log,
@@ -114,9 +127,17 @@ export class RedisStore implements Store {
       outbox: this.outbox,
       keys,
       nodeId: opts.nodeId,
-      ttlMs: this.ttlMs,
+      ttlMs: callTtlMs,
     });
     this.calls = this.liveCalls;
+    this.registry = new RedisNodes({
+      link: this.link,
+      outbox: this.outbox,
+      keys,
+      nodeId: opts.nodeId,
+      ttlMs: nodeTtlMs,
+    });
+    this.nodes = this.registry;
     this.cdrs = new RedisCdrs(this.link, this.outbox, keys);
     this.recordings = new RedisRecordings(this.link, this.outbox, keys);
     this.applications = new RedisApplications(this.link, keys);
@@ -189,6 +210,7 @@ export class RedisStore implements Store {
     this.needRepublish = false;
     try {
       await this.liveCalls.republish();
+      await this.registry.republish();
       if (this.liveCalls.ownCount > 0)
         this.log.info({ calls: this.liveCalls.ownCount }, 'store: live calls re-published');
     } catch (err) {
@@ -198,12 +220,12 @@ export class RedisStore implements Store {
   }
 
   private scheduleRefresh(): void {
-    this.refreshTimer = this.clock.setTimer(Math.max(10, Math.floor(this.ttlMs / 3)), () => {
+    this.refreshTimer = this.clock.setTimer(this.refreshMs, () => {
       if (this.closed) return;
       if (this.link.ready && this.outbox.size === 0) {
-        this.liveCalls
-          .refresh()
-          .catch((err: Error) => this.log.warn({ err: err.message }, 'store: TTL refresh failed'));
+        Promise.all([this.liveCalls.refresh(), this.registry.refresh()]).catch((err: Error) =>
+          this.log.warn({ err: err.message }, 'store: TTL refresh failed'),
+        );
       }
       this.scheduleRefresh();
     });

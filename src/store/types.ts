@@ -1,9 +1,10 @@
 /**
  * The state another node would need: live calls (and which node runs each), CDRs, the
- * recording index and applications. Records use the field names of the REST API's objects
- * (snake_case, `../spec` sections 2.2, 4.1, 4.5, 4.6) so the API serves them without mapping;
- * filters and options are ours (camelCase). Every method is async: the Redis backend is a
- * network away. Backends: memory (the default) and Redis (`PATCHBAY_REDIS_URL`).
+ * recording index, applications and the registry of running nodes. Records use the field
+ * names of the REST API's objects (snake_case, `../spec` sections 2.2, 4.1, 4.5, 4.6) so the
+ * API serves them without mapping; filters and options are ours (camelCase). Every method is
+ * async: the Redis backend is a network away. Backends: memory (the default) and Redis
+ * (`PATCHBAY_REDIS_URL`).
  */
 
 export type Direction = 'inbound' | 'outbound';
@@ -238,6 +239,33 @@ export interface ApplicationStore {
   route(number: string): Promise<ApplicationRecord | undefined>;
 }
 
+/**
+ * A running node, as other nodes find it (DESIGN 3: REST commands for a call owned by another
+ * node are forwarded to that node). Published at start, kept alive by a heartbeat, withdrawn on
+ * a clean shutdown; a node that dies drops out within the TTL (60 s with Redis).
+ */
+export interface NodeRecord {
+  node_id: string;
+  /** Base URL of the node's HTTP API (its `PATCHBAY_PUBLIC_URL`), without a trailing slash. */
+  api_url: string;
+  /** ISO 8601: when the node started. */
+  started_at: string;
+}
+
+export interface NodeRegistry {
+  /**
+   * Publishes a node (creates or replaces). This store keeps its own node (the node id it was
+   * opened with) alive until `remove`; another node's record is written once and expires unless
+   * that node refreshes it.
+   */
+  register(node: NodeRecord): Promise<void>;
+  get(nodeId: string): Promise<NodeRecord | undefined>;
+  /** Oldest first (by started_at, ties by node_id). */
+  list(): Promise<NodeRecord[]>;
+  /** Withdraws it (clean shutdown); true when it was there. */
+  remove(nodeId: string): Promise<boolean>;
+}
+
 export type StoreErrorCode = 'CONFLICT' | 'NOT_FOUND' | 'UNAVAILABLE';
 
 export class StoreError extends Error {
@@ -256,6 +284,7 @@ export interface Store {
   readonly cdrs: CdrStore;
   readonly recordings: RecordingStore;
   readonly applications: ApplicationStore;
+  readonly nodes: NodeRegistry;
   /** Writes what is pending (best effort, bounded) and disconnects. */
   close(): Promise<void>;
 }

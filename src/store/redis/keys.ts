@@ -37,6 +37,13 @@ export class RedisKeys {
     return `${this.prefix}recs:type:${type}`;
   }
 
+  node(id: string): string {
+    return `${this.prefix}node:${id}`;
+  }
+  nodes(): string {
+    return `${this.prefix}nodes`;
+  }
+
   /** `app:{id}`; the scripts build `app:{id}:numbers` from the prefix the same way. */
   app(id: string): string {
     return `${this.prefix}app:${id}`;

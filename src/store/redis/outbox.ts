@@ -1,5 +1,5 @@
 /**
- * Writes that must not be lost (CDRs, recordings, live-call puts and removes). A write runs
+ * Writes that must not be lost (CDRs, recordings, live-call and node puts and removes). A write runs
  * at once when Redis is ready and nothing is queued; otherwise, or when it fails, it joins
  * the queue, and the caller's promise resolves anyway: the node keeps working while Redis is
  * away. The queue is replayed in order (so a later write to a key never lands before an
@@ -13,7 +13,7 @@
 import type { ChainableCommander } from 'ioredis';
 import { type Clock, systemClock, type TimerHandle } from '../../util/clock.ts';
 import type { Logger } from '../../util/log.ts';
-import type { CdrRecord, LiveCallRecord, RecordingRecord } from '../types.ts';
+import type { CdrRecord, LiveCallRecord, NodeRecord, RecordingRecord } from '../types.ts';
 import type { RedisLink } from './redis-link.ts';
 
 export type PendingWrite = { id: string; apply: (m: ChainableCommander) => void } & (
@@ -22,6 +22,8 @@ export type PendingWrite = { id: string; apply: (m: ChainableCommander) => void 
   | { kind: 'recording-remove' }
   | { kind: 'call-put'; record: LiveCallRecord }
   | { kind: 'call-remove' }
+  | { kind: 'node-put'; record: NodeRecord }
+  | { kind: 'node-remove' }
 );
 
 export type PendingKind = PendingWrite['kind'];

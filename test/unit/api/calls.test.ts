@@ -209,12 +209,12 @@ describe('DELETE Call/{uuid}/ and Request/{uuid}/ (spec 2.7, 2.8)', () => {
     assert.equal(unknown.body.error, 'Request not found');
   });
 
-  test('a call that runs on another node: 503 naming the node, the engine is not asked', async () => {
+  test('a call on another node that is not registered: 503 naming the node, the engine is not asked', async () => {
     const c = await f.addCall({ node_id: 'node-b' });
     const res = await request(f.app).delete(`${BASE}/Call/${c.call_uuid}/`).set(AUTH);
     assert.equal(res.status, 503);
     assert.equal(res.body.node_id, 'node-b');
-    assert.match(res.body.message, /node-b/);
+    assert.match(res.body.message, /node-b, which is not registered/);
     assert.equal(f.control.last('hangup'), undefined);
   });
 

@@ -215,7 +215,7 @@ describe('engine refusals and other nodes on live actions', () => {
     }
   });
 
-  test('a call on another node: 503 naming it, for every action', async () => {
+  test('a call on another node that is not registered: 503 naming it, for every action', async () => {
     const c = await f.addCall({ node_id: 'node-z' });
     const base = `${BASE}/Call/${c.call_uuid}`;
     const calls = [

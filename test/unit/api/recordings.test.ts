@@ -98,16 +98,17 @@ describe('Recording get / delete (spec 4.5)', () => {
     );
   });
 
-  test('delete of a recording made on another node leaves that node`s file name alone', async () => {
+  test('delete of a recording made on another node goes to that node: unregistered, a 503 that keeps it', async () => {
+    // Forwarding itself is proven in forwarding.test.ts; here node-b is not registered.
     const rec = recording({ node_id: 'node-b' });
     await f.store.recordings.add(rec);
     const file = f.files.path(rec.recording_id);
     writeFileSync(file, Buffer.from('RIFF'));
-    assert.equal(
-      (await request(f.app).delete(`${BASE}/Recording/${rec.recording_id}/`).set(AUTH)).status,
-      204,
-    );
-    assert.equal(existsSync(file), true);
+    const res = await request(f.app).delete(`${BASE}/Recording/${rec.recording_id}/`).set(AUTH);
+    assert.equal(res.status, 503);
+    assert.equal(res.body.node_id, 'node-b');
+    assert.equal(existsSync(file), true, 'a file of the same name here is not touched');
+    assert.ok(await f.store.recordings.get(rec.recording_id), 'still indexed');
   });
 
   test('401 / 403 on the JSON routes; POST is 405', async () => {

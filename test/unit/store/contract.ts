@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { type CdrFilter, type CdrRecord, type Store, StoreError } from '../../../src/store/types.ts';
-import { application, cdr, liveCall, recording } from './fixtures.ts';
+import { application, cdr, liveCall, node, recording } from './fixtures.ts';
 
 const isCode = (code: StoreError['code']) => (err: unknown) => err instanceof StoreError && err.code === code;
 const ids = <T>(xs: T[], f: (x: T) => string) => xs.map(f);
@@ -450,6 +450,65 @@ export function storeContract(label: string, factory: StoreFactory): void {
         await store.applications.update('plain', { default_app: false });
         await store.applications.remove('def-late');
         assert.equal(await store.applications.route('100'), undefined);
+      });
+    });
+
+    // The factory opens every store as node-a: node-a is the store's own node, others are foreign.
+    describe('nodes', () => {
+      test('register / get round trip; register replaces; unknown is undefined; records are copies', async () => {
+        const own = node('node-a');
+        await store.nodes.register(own);
+        own.api_url = 'mutated after register';
+        const got = await store.nodes.get('node-a');
+        assert.deepEqual(got, node('node-a'));
+        got!.api_url = 'mutated after get';
+        assert.deepEqual(await store.nodes.get('node-a'), node('node-a'));
+        await store.nodes.register(node('node-b', { api_url: 'http://127.0.0.1:9001' }));
+        await store.nodes.register(node('node-b', { api_url: 'http://127.0.0.1:9002' }));
+        assert.equal((await store.nodes.get('node-b'))?.api_url, 'http://127.0.0.1:9002');
+        assert.equal(await store.nodes.get('node-z'), undefined);
+        assert.equal((await store.nodes.list()).length, 2, 'a re-registered node is listed once');
+      });
+
+      test('list: oldest first by started_at, ties by node_id', async () => {
+        await store.nodes.register(node('node-c', { started_at: '2026-01-10T09:00:03.000Z' }));
+        await store.nodes.register(node('node-b', { started_at: '2026-01-10T09:00:01.000Z' }));
+        await store.nodes.register(node('node-a', { started_at: '2026-01-10T09:00:02.000Z' }));
+        await store.nodes.register(node('node-0', { started_at: '2026-01-10T09:00:02.000Z' }));
+        assert.deepEqual(
+          ids(await store.nodes.list(), (n) => n.node_id),
+          ['node-b', 'node-0', 'node-a', 'node-c'],
+        );
+        assert.deepEqual(
+          (await store.nodes.list())[2],
+          node('node-a', { started_at: '2026-01-10T09:00:02.000Z' }),
+        );
+      });
+
+      test('remove: true when it was there, then false; gone from get and list (own and foreign)', async () => {
+        await store.nodes.register(node('node-a'));
+        await store.nodes.register(node('node-b'));
+        assert.equal(await store.nodes.remove('node-a'), true);
+        assert.equal(await store.nodes.remove('node-a'), false);
+        assert.equal(await store.nodes.get('node-a'), undefined);
+        assert.deepEqual(
+          ids(await store.nodes.list(), (n) => n.node_id),
+          ['node-b'],
+        );
+        assert.equal(await store.nodes.remove('node-b'), true);
+        assert.equal(await store.nodes.remove('never'), false);
+        assert.deepEqual(await store.nodes.list(), []);
+        // Registering again after a removal works (a node that restarts).
+        await store.nodes.register(node('node-a', { started_at: '2026-01-10T10:00:00.000Z' }));
+        assert.equal((await store.nodes.get('node-a'))?.started_at, '2026-01-10T10:00:00.000Z');
+      });
+
+      test('nodes and calls are separate: a call and a node with the same id do not collide', async () => {
+        await store.calls.put(liveCall('same-id'));
+        await store.nodes.register(node('same-id'));
+        assert.equal(await store.nodes.remove('same-id'), true);
+        assert.ok(await store.calls.get('same-id'));
+        assert.equal(await store.nodes.get('same-id'), undefined);
       });
     });
 

@@ -3,6 +3,7 @@ import type {
   ApplicationRecord,
   CdrRecord,
   LiveCallRecord,
+  NodeRecord,
   RecordingRecord,
 } from '../../../src/store/types.ts';
 
@@ -103,6 +104,15 @@ export function application(id: string, over: Partial<ApplicationRecord> = {}): 
     sip_uri: `sip:${id}@127.0.0.1`,
     created_at: '2026-01-10 10:00:00.000000+00:00',
     updated_at: '2026-01-10 10:00:00.000000+00:00',
+    ...over,
+  };
+}
+
+export function node(id: string, over: Partial<NodeRecord> = {}): NodeRecord {
+  return {
+    node_id: id,
+    api_url: `http://127.0.0.1:8080/${id}`,
+    started_at: '2026-01-10T09:00:00.000Z',
     ...over,
   };
 }
