@@ -1,6 +1,7 @@
 import type { RecordVerb } from '../../schemas/xml/index.ts';
 import type { MediaEndpoint } from '../media/media-engine.ts';
 import type { RecordInput, RecordingEndReason } from '../media/record/recorder.ts';
+import { FollowingInput } from './dial/following-input.ts';
 import type { RecordingTarget, VerbContext, WebhookParams } from './verb.ts';
 
 /** `RecordingEndReason` as the webhooks spell it (spec 2.8). */
@@ -178,19 +179,44 @@ export function recordInBackground(verb: RecordVerb, plan: RecordingPlan, ctx: R
   ctx.background(task);
 }
 
+/** A Dial's recording of its two parties, which follows them across transfers. */
+export interface DialRecording {
+  /**
+   * Another leg took the place of party `a` (the caller's side, left) or `b` (the callee's
+   * side, right): the recording goes on with that leg's audio (RFC 3515 / RFC 3891 transfers).
+   */
+  follow(side: 'a' | 'b', endpoint: MediaEndpoint): void;
+}
+
 /**
  * `<Record startOnDialAnswer="true">` inside `<Dial>` (spec 2.8): the Dial calls this when
- * the B leg answers. Both parties are recorded, one per channel (caller left, callee right), until either leg
- * hangs up, the call ends, or `until` aborts (the bridge ended); the end reason is HungUp.
+ * the B leg answers. Both parties are recorded, one per channel (caller left, callee right),
+ * until the call ends or `until` aborts (the Dial's bridge ended: either party hung up,
+ * timeLimit ...); the end reason is HungUp. A party replaced by a transfer is followed
+ * (DialRecording.follow): its channel then carries the new party, and the old leg's hangup
+ * does not end the recording.
  */
 export function recordOnDialAnswer(
   verb: RecordVerb,
   legs: { a: MediaEndpoint; b: MediaEndpoint },
   ctx: RecordingContext,
   until?: AbortSignal,
-): void {
-  const inputs = [ctx.engine.input(legs.a, 'in'), ctx.engine.input(legs.b, 'in')];
-  recordInBackground(verb, { inputs, mono: false, ...(until ? { until } : {}) }, ctx);
+): DialRecording {
+  const a = new FollowingInput(ctx.engine, legs.a, 'in');
+  const b = new FollowingInput(ctx.engine, legs.b, 'in');
+  // Without `until` nothing ends it for the legs: the first original leg that goes away does.
+  const stop = until ?? firstClosed([legs.a, legs.b]);
+  recordInBackground(verb, { inputs: [a, b], mono: false, until: stop }, ctx);
+  return {
+    follow: (side, endpoint) => (side === 'a' ? a : b).follow(endpoint),
+  };
+}
+
+/** Aborts once any of `endpoints` is closed. */
+function firstClosed(endpoints: MediaEndpoint[]): AbortSignal {
+  const ac = new AbortController();
+  for (const ep of endpoints) void ep.whenClosed.then(() => ac.abort());
+  return ac.signal;
 }
 
 /** `recordSession="true"`: what the caller says (left) and what the caller hears (right), until hangup. */

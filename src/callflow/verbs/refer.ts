@@ -29,11 +29,14 @@ function statusOf(o: ReferOutcome): ReferStatus {
  * - blind: Refer-To is the target;
  * - attended: Patchbay first calls the target (User/Number rules: tel: through the trunk),
  *   and once it answered REFERs with Replaces naming that call (RFC 3891), so the caller's
- *   side replaces Patchbay's call with the target.
- * `action` hears ReferStatus (completed / failed / refused / timeout), ReferSipStatus and
- * ReferTo. On success Patchbay's leg is released (BYE) and the call ends (Normal Hangup); on
- * failure (4xx-6xx to the REFER, a failed or missing final NOTIFY) the document goes on: with
- * `action` and redirect="true" its XML takes over, otherwise the next verb runs.
+ *   side replaces Patchbay's call with the target. A target that does not answer within
+ *   `timeout` (CANCEL) or refuses is a `failed` Refer, with no REFER sent; ReferSipStatus is
+ *   then the target's refusal (e.g. 486), or empty.
+ * `action` hears ReferStatus (completed / failed / refused / timeout), ReferSipStatus,
+ * ReferTo and ReferMode. On success Patchbay's leg is released (BYE) and the call ends
+ * (Normal Hangup); on failure (4xx-6xx to the REFER, a failed or missing final NOTIFY) the
+ * document goes on: with `action` and redirect="true" its XML takes over, otherwise the next
+ * verb runs.
  */
 export const referVerb: VerbHandler<ReferVerb> = {
   needs: 'answered',
@@ -47,7 +50,10 @@ async function runRefer(verb: ReferVerb, ctx: VerbContext): Promise<VerbOutcome>
   if (dialog?.state !== 'confirmed') {
     ctx.log.warn('Refer: the call has no SIP dialog to send REFER in');
   } else if (verb.mode === 'attended') {
-    consult = await callTarget(verb, ctx);
+    const called = await callTarget(verb, ctx);
+    consult = called.leg;
+    // The target's own refusal (486 busy, 603 ...) is the status the action hears.
+    if (called.status !== undefined) outcome = { result: 'failed', referStatus: 0, sipStatus: called.status };
     const d = consult?.sipDialog;
     if (consult && d) {
       // RFC 3891: the tags as the target (the recipient of the INVITE with Replaces) sees them.
@@ -92,8 +98,15 @@ async function runRefer(verb: ReferVerb, ctx: VerbContext): Promise<VerbOutcome>
   return toAction(ctx, { url: verb.action, method: verb.method, redirect: verb.redirect }, params);
 }
 
-/** Calls the target of an attended Refer; undefined when it does not answer within `timeout`. */
-async function callTarget(verb: ReferVerb, ctx: VerbContext): Promise<OutboundLeg | undefined> {
+/**
+ * Calls the target of an attended Refer: `leg` once it answered; otherwise no leg, with
+ * `status` when the target itself refused (its 3xx-6xx final), none when it did not answer
+ * within `timeout` (we cancelled), the caller left, or it could not be called.
+ */
+async function callTarget(
+  verb: ReferVerb,
+  ctx: VerbContext,
+): Promise<{ leg?: OutboundLeg; status?: number }> {
   const tel = verb.target.startsWith('tel:');
   let leg: OutboundLeg;
   try {
@@ -103,7 +116,7 @@ async function callTarget(verb: ReferVerb, ctx: VerbContext): Promise<OutboundLe
     );
   } catch (err) {
     ctx.log.warn({ err: (err as Error).message }, 'Refer: the target could not be called');
-    return undefined;
+    return {};
   }
   const answered = await new Promise<boolean>((resolve) => {
     const finish = (ok: boolean) => {
@@ -120,10 +133,12 @@ async function callTarget(verb: ReferVerb, ctx: VerbContext): Promise<OutboundLe
     );
   });
   if (!answered || leg.state !== 'answered') {
+    const refused = leg.ended?.by === 'remote' ? leg.ended.status : undefined;
     await leg.hangup();
-    return undefined;
+    ctx.log.info({ status: refused }, 'Refer: the target did not take the consultation call');
+    return refused !== undefined ? { status: refused } : {};
   }
-  return leg;
+  return { leg };
 }
 
 /** The replaced call normally gets its BYE from the target; this ends it if it did not within 5 s. */

@@ -170,7 +170,11 @@ export class TransferHub {
   place(w: Watched, side: Side, leg: CallLeg): void {
     if (side === 'peer') {
       if (!w.bridge) throw new SipError('STATE', 'the Dial is over');
+      const old = w.bridge.peer;
       w.bridge.replacePeer(leg);
+      // The new peer may transfer in its turn; the old one is released by the caller.
+      this.unlisten(w, old);
+      this.listen(w, leg);
       return;
     }
     w.call.replaceLeg(leg);
