@@ -1,5 +1,6 @@
 import type { MediaCapabilities, NegotiatedMedia } from '../sip/sdp/negotiated-media.ts';
 import type { DtmfEvent } from './dtmf/types.ts';
+import type { AudioSource } from './play/audio-source.ts';
 import type { Playback, PlayOptions } from './play/player.ts';
 import type { RecordInput, Recording, RecordOptions } from './record/recorder.ts';
 import type { RtpLegStats } from './rtp/rtp-stats.ts';
@@ -48,7 +49,13 @@ export type PlayItem =
   | { kind: 'speak'; text: string; voice?: string; language?: string }
   | { kind: 'tone'; tone: 'beep' | 'ringback' | 'busy'; durationMs?: number }
   | { kind: 'silence'; durationMs: number }
-  | { kind: 'pcm'; samples: Int16Array };
+  | { kind: 'pcm'; samples: Int16Array }
+  /**
+   * Audio produced while it plays (a Stream's playAudio queue): read frame by frame like any
+   * source and ended when a read comes back short, so audio appended in time plays on
+   * without a break — one talkspurt, one RTP marker bit.
+   */
+  | { kind: 'source'; source: AudioSource };
 
 export interface MediaEndpoint {
   readonly id: string;

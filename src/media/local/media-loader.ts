@@ -33,6 +33,8 @@ export class MediaLoader {
     switch (item.kind) {
       case 'pcm':
         return new ClipSource(item.samples);
+      case 'source':
+        return item.source;
       case 'silence':
         return new SilenceSource(Math.round(item.durationMs * 8));
       case 'tone':

@@ -3,6 +3,7 @@ import type { Logger } from '../../util/log.ts';
 import type { MediaEndpoint } from '../media-engine.ts';
 import type { FrameTicker } from './frame-ticker.ts';
 import type { StreamConfig, StreamInfoRecord, StreamLimits } from './stream-config.ts';
+import type { StreamEgress } from './stream-egress.ts';
 import { StreamSession } from './stream-session.ts';
 import type { StreamNotify } from './stream-status.ts';
 
@@ -18,6 +19,8 @@ export interface CallStreamsDeps {
   notify?: StreamNotify;
   limits?: Partial<StreamLimits>;
   ticker?: FrameTicker;
+  /** Where the streams' WebSockets may connect; default: the process's (defaultStreamEgress()). */
+  egress?: StreamEgress;
 }
 
 /** Stopped streams kept for the REST list (rest-api 3.5 lists "active and stopped streams"). */
@@ -50,6 +53,7 @@ export class CallStreams {
       ...(d.notify ? { notify: d.notify } : {}),
       ...(d.limits ? { limits: d.limits } : {}),
       ...(d.ticker ? { ticker: d.ticker } : {}),
+      ...(d.egress ? { egress: d.egress } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
       ...(opts.streamId ? { streamId: opts.streamId } : {}),
     });

@@ -6,18 +6,18 @@ export {
   type StreamInfoRecord,
   type StreamLimits,
 } from './stream-config.ts';
+export {
+  configureStreamEgress,
+  defaultStreamEgress,
+  type StreamEgress,
+} from './stream-egress.ts';
 export { StreamError, type StreamErrorCode } from './stream-error.ts';
 export {
   decodeMediaPayload,
   parseStreamContentType,
   type StreamFormat,
 } from './stream-format.ts';
-export {
-  type StreamEnd,
-  type StreamEndReason,
-  StreamSession,
-  type StreamSessionDeps,
-  type StreamState,
-} from './stream-session.ts';
+export { StreamSession, type StreamSessionDeps } from './stream-session.ts';
+export type { StreamEnd, StreamEndReason, StreamState } from './stream-state.ts';
 export type { StreamStats } from './stream-stats.ts';
 export type { StreamNotify, StreamStatusEvent } from './stream-status.ts';

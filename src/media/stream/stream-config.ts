@@ -1,3 +1,6 @@
+import { StreamError } from './stream-error.ts';
+import { parseStreamContentType, type StreamFormat } from './stream-format.ts';
+
 /**
  * What a stream is asked to do, whoever asks: the `<Stream>` verb (its attributes, spec
  * 2.14) or the REST API (`StreamRequest`, rest-api 3.5; same field names, so a StreamRequest
@@ -65,3 +68,68 @@ export const DEFAULT_STREAM_LIMITS: Readonly<StreamLimits> = Object.freeze({
 });
 
 export const MAX_RETRY_DELAY_MS = 5_000;
+
+/** The wait before reconnecting after attempt `attempt` (1-based): doubles, up to 5 s. */
+export function retryDelay(limits: Pick<StreamLimits, 'retryDelayMs'>, attempt: number): number {
+  return Math.min(MAX_RETRY_DELAY_MS, limits.retryDelayMs * 2 ** (attempt - 1));
+}
+
+/**
+ * What a stream request must satisfy before anything connects (spec 2.14, rest-api 3.5):
+ * a ws:// or wss:// URL (its `#fragment` dropped, spec 1.6), a contentType of spec 3.1,
+ * a bidirectional stream on the inbound track only, a positive streamTimeout. Throws a
+ * StreamError (BAD_URL / BAD_CONTENT_TYPE / BAD_REQUEST); returns the URL to open and the
+ * format.
+ */
+export function checkStreamConfig(config: StreamConfig): { url: string; format: StreamFormat } {
+  const format = parseStreamContentType(config.contentType);
+  const url = config.serviceUrl.replace(/#.*$/, '');
+  if (!/^wss?:\/\/[^\s/?#]+/i.test(url) || !URL.canParse(url)) {
+    throw new StreamError(
+      'BAD_URL',
+      `stream URL must be ws:// or wss://, got ${JSON.stringify(config.serviceUrl)}`,
+    );
+  }
+  // 2.14 / rest-api 3.5: a bidirectional stream forks the inbound track only.
+  if (config.bidirectional && config.audioTrack !== 'inbound') {
+    throw new StreamError(
+      'BAD_REQUEST',
+      `a bidirectional stream forks the inbound track only, not ${config.audioTrack}`,
+    );
+  }
+  if (!(config.streamTimeout > 0)) {
+    throw new StreamError(
+      'BAD_REQUEST',
+      `streamTimeout must be a positive number of seconds, got ${config.streamTimeout}`,
+    );
+  }
+  return { url, format };
+}
+
+/** The REST Stream object (rest-api 3.5) of a stream's configuration and life so far. */
+export function streamInfoRecord(s: {
+  id: string;
+  callUuid: string;
+  config: StreamConfig;
+  format: StreamFormat;
+  status: StreamInfoRecord['status'];
+  startedAt: number;
+  endedAt: number | undefined;
+}): StreamInfoRecord {
+  const c = s.config;
+  return {
+    stream_id: s.id,
+    call_uuid: s.callUuid,
+    service_url: c.serviceUrl,
+    audio_track: c.audioTrack,
+    bidirectional: c.bidirectional,
+    content_type: s.format.contentType,
+    sampling_rate: s.format.sampleRate,
+    stream_timeout: c.streamTimeout,
+    status_callback_url: c.statusCallbackUrl ?? '',
+    status_callback_method: c.statusCallbackMethod,
+    status: s.status,
+    start_time: new Date(s.startedAt).toISOString(),
+    end_time: s.endedAt === undefined ? null : new Date(s.endedAt).toISOString(),
+  };
+}

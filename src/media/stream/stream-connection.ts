@@ -1,12 +1,13 @@
+import type { LookupFunction } from 'node:net';
 import WebSocket, { type RawData } from 'ws';
 import type { StreamTrack } from '../../../schemas/stream/index.ts';
 import type { Clock } from '../../util/clock.ts';
 import type { Logger } from '../../util/log.ts';
 import type { MediaEndpoint } from '../media-engine.ts';
+import { AppPlayout } from './app-playout.ts';
 import type { FrameTicker } from './frame-ticker.ts';
-import { PlayoutQueue } from './playout-queue.ts';
 import type { StreamLimits } from './stream-config.ts';
-import { ENGINE_RATE, FrameEncoder, PlayDecoder, type StreamFormat } from './stream-format.ts';
+import { FrameEncoder, type StreamFormat } from './stream-format.ts';
 import { type AppMessageProblem, parseAppMessage, startMessage } from './stream-protocol.ts';
 import type { StreamStats } from './stream-stats.ts';
 import { TrackTap } from './track-tap.ts';
@@ -29,6 +30,8 @@ export interface ConnectionEvents {
 
 export interface ConnectionOptions {
   url: string;
+  /** Resolves the URL's host to the addresses the outbound-address policy checked (and only those). */
+  lookup?: LookupFunction;
   headers: Record<string, string>;
   streamId: string;
   callId: string;
@@ -66,14 +69,14 @@ export class StreamConnection {
   private readonly encoders = new Map<StreamTrack, FrameEncoder>();
   private readonly taps: TrackTap[] = [];
   private readonly detach: Array<() => void> = [];
-  private readonly decoder = new PlayDecoder();
-  private playout: PlayoutQueue | undefined;
+  private playout: AppPlayout | undefined;
   private startedMs = 0;
   private lastError: string | undefined;
 
   constructor(opts: ConnectionOptions) {
     this.o = opts;
     this.ws = new WebSocket(opts.url, {
+      ...(opts.lookup ? { lookup: opts.lookup } : {}),
       headers: opts.headers,
       maxPayload: opts.limits.maxPayloadBytes,
       handshakeTimeout: opts.limits.connectTimeoutMs,
@@ -139,8 +142,14 @@ export class StreamConnection {
     this.detach.push(o.ticker.add((now) => this.onTick(now)));
     this.detach.push(o.endpoint.onDtmf((e) => this.sendDtmf(e.digit, e.durationMs)));
     if (o.bidirectional) {
-      const maxSamples = (o.limits.maxQueuedPlayoutMs * ENGINE_RATE) / 1000;
-      this.playout = new PlayoutQueue(o.endpoint, maxSamples, (name) => this.onPlayed(name));
+      this.playout = new AppPlayout({
+        endpoint: o.endpoint,
+        format: o.format,
+        limits: o.limits,
+        stats: o.stats,
+        badAudio: (detail) => this.garbage('bad-audio', detail),
+        played: (name) => this.onPlayed(name),
+      });
     }
     o.events.open();
   }
@@ -240,42 +249,18 @@ export class StreamConnection {
       this.garbage('not-bidirectional', `${msg.event} on a one-way stream`);
       return;
     }
-    const stats = this.o.stats;
     switch (msg.event) {
-      case 'playAudio': {
-        const f = this.o.format;
-        const encoding = msg.media.contentType?.encoding ?? f.encoding;
-        const rate = msg.media.sampleRate ?? msg.media.contentType?.rate ?? f.sampleRate;
-        let pcm: Int16Array;
-        try {
-          pcm = this.decoder.decode(Buffer.from(msg.media.payload, 'base64'), encoding, rate);
-        } catch (err) {
-          this.garbage('bad-audio', (err as Error).message);
-          return;
-        }
-        stats.playAudio++;
-        if (!playout.enqueue(pcm)) {
-          stats.playoutOverflow++;
-          this.garbage('bad-audio', 'playout queue full: playAudio dropped');
-        }
+      case 'playAudio':
+        playout.playAudio(msg.media);
         return;
-      }
-      case 'checkpoint': {
-        stats.checkpoints++;
-        // The resampler's last few samples belong before the checkpoint.
-        const tail = this.decoder.flush();
-        if (tail.length > 0) playout.enqueue(tail);
+      case 'checkpoint':
         playout.checkpoint(msg.name);
         return;
-      }
-      case 'clearAudio': {
-        stats.clearAudio++;
-        this.decoder.reset();
+      case 'clearAudio':
         playout.clear();
         this.sendJson({ event: 'clearedAudio', sequenceNumber: this.seq, streamId: this.o.streamId });
         this.o.events.cleared();
         return;
-      }
     }
   }
 

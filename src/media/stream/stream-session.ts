@@ -1,91 +1,47 @@
 import { randomUUID } from 'node:crypto';
+import type { LookupFunction } from 'node:net';
 import { type Clock, systemClock, type TimerHandle } from '../../util/clock.ts';
 import { type Logger, silentLogger } from '../../util/log.ts';
-import { LogThrottle } from '../../util/log-throttle.ts';
-import type { MediaEndpoint } from '../media-engine.ts';
-import { type FrameTicker, sharedTicker } from './frame-ticker.ts';
+import { sharedTicker } from './frame-ticker.ts';
 import {
+  checkStreamConfig,
   DEFAULT_STREAM_LIMITS,
-  MAX_RETRY_DELAY_MS,
+  retryDelay,
   type StreamConfig,
   type StreamInfoRecord,
   type StreamLimits,
+  streamInfoRecord,
 } from './stream-config.ts';
-import { type GarbageKind, StreamConnection } from './stream-connection.ts';
+import { StreamConnection } from './stream-connection.ts';
+import {
+  checkStreamTarget,
+  defaultStreamEgress,
+  type EgressVerdict,
+  type StreamEgress,
+} from './stream-egress.ts';
 import { StreamError } from './stream-error.ts';
-import { parseStreamContentType, type StreamFormat } from './stream-format.ts';
+import type { StreamFormat } from './stream-format.ts';
 import { extraHeadersField, tracksOf } from './stream-protocol.ts';
+import { StreamReports } from './stream-reports.ts';
+import type { StreamSessionDeps } from './stream-session-deps.ts';
+import {
+  CLEAN_CLOSE,
+  nextStreamState,
+  type StreamEnd,
+  type StreamEndReason,
+  type StreamState,
+} from './stream-state.ts';
 import { emptyStreamStats, type StreamStats } from './stream-stats.ts';
-import { STATUS_ERRORS, type StreamNotify, StreamStatus } from './stream-status.ts';
+import { StreamStatus } from './stream-status.ts';
 
-/**
- * A stream's life (spec/vobizxml.md 2.14):
- *
- *            start()            open
- *   idle ───────────▶ connecting ─────▶ streaming
- *                      ▲      │           │
- *          retry timer │      │ failed    │ dropped (abnormal close, 1009 ...)
- *                      │      ▼           ▼
- *                      └── retrying ◀─────┘   (while maxRetries last)
- *
- *   connecting | retrying | streaming ──▶ ended   on: app `stop`, a clean close by the app,
- *   streamTimeout, stop() (REST / call end), or a failure with no retry left.
- */
-export type StreamState = 'idle' | 'connecting' | 'streaming' | 'retrying' | 'ended';
-
-const LEGAL: Readonly<Record<StreamState, readonly StreamState[]>> = {
-  idle: ['connecting', 'ended'],
-  connecting: ['streaming', 'retrying', 'ended'],
-  streaming: ['retrying', 'ended'],
-  retrying: ['connecting', 'ended'],
-  ended: [],
-};
-
-export type StreamEndReason =
-  /** The application sent `stop`. */
-  | 'stop'
-  /** The application closed the socket cleanly (1000 / 1001). */
-  | 'closed'
-  | 'timeout'
-  /** stop() from the REST API (or the call's code). */
-  | 'api'
-  | 'call-ended'
-  /** Never connected, retries spent. */
-  | 'failed'
-  /** Dropped, retries spent. */
-  | 'dropped';
-
-export interface StreamEnd {
-  reason: StreamEndReason;
-  status: 'completed' | 'failed';
-  /** The id of the last connection. */
-  streamId: string;
-}
-
-export interface StreamSessionDeps {
-  callUuid: string;
-  /** `start.accountId` and `ParentAuthID` (the auth id). */
-  accountId: string;
-  endpoint: MediaEndpoint;
-  clock?: Clock;
-  /** Epoch ms, for `media.timestamp` and callback times. */
-  wallClock?: () => number;
-  log?: Logger;
-  notify?: StreamNotify;
-  limits?: Partial<StreamLimits>;
-  ticker?: FrameTicker;
-  /** Ends the stream with `call-ended` when it aborts. */
-  signal?: AbortSignal;
-  /** The first stream id (tests); a random UUID otherwise. */
-  streamId?: string;
-}
-
-const CLEAN_CLOSE = new Set([1000, 1001]);
+export type { StreamSessionDeps } from './stream-session-deps.ts';
+export type { StreamEnd, StreamEndReason, StreamState } from './stream-state.ts';
 
 /**
  * One `<Stream>` (or REST-started stream) on a call: connects, reconnects per `maxRetries`
  * with a fresh `start` and streamId each time, stops on `streamTimeout`, on the app's
- * `stop`, on stop() or when the call ends, and reports to `statusCallbackUrl`.
+ * `stop`, on stop() or when the call ends, and reports to `statusCallbackUrl`. Every attempt
+ * first checks the URL's addresses against the outbound-address policy (stream-egress.ts).
  * `id` is the first streamId and names the stream in the REST API for its whole life.
  */
 export class StreamSession {
@@ -99,7 +55,6 @@ export class StreamSession {
   private readonly wallClock: () => number;
   private readonly log: Logger;
   private readonly limits: StreamLimits;
-  private readonly status: StreamStatus;
   private readonly url: string;
   private readonly statsValue = emptyStreamStats();
   private readonly startedAt: number;
@@ -113,45 +68,26 @@ export class StreamSession {
   private timeout: TimerHandle | undefined;
   private retryTimer: TimerHandle | undefined;
   private everStreamed = false;
-  private reportedGarbage = new Set<GarbageKind>();
-  private readonly throttle: LogThrottle;
+  private readonly reports: StreamReports;
+  private readonly egress: StreamEgress;
   private readonly onAbort = () => this.stop('call-ended');
 
   constructor(config: StreamConfig, deps: StreamSessionDeps) {
-    this.format = parseStreamContentType(config.contentType);
-    const url = config.serviceUrl.replace(/#.*$/, '');
-    if (!/^wss?:\/\/[^\s/?#]+/i.test(url) || !URL.canParse(url)) {
-      throw new StreamError(
-        'BAD_URL',
-        `stream URL must be ws:// or wss://, got ${JSON.stringify(config.serviceUrl)}`,
-      );
-    }
-    // 2.14 / rest-api 3.5: a bidirectional stream forks the inbound track only.
-    if (config.bidirectional && config.audioTrack !== 'inbound') {
-      throw new StreamError(
-        'BAD_REQUEST',
-        `a bidirectional stream forks the inbound track only, not ${config.audioTrack}`,
-      );
-    }
-    if (!(config.streamTimeout > 0)) {
-      throw new StreamError(
-        'BAD_REQUEST',
-        `streamTimeout must be a positive number of seconds, got ${config.streamTimeout}`,
-      );
-    }
+    const { url, format } = checkStreamConfig(config);
+    this.format = format;
     this.url = url;
     this.config = config;
     this.deps = deps;
     this.clock = deps.clock ?? systemClock;
     this.wallClock = deps.wallClock ?? Date.now;
     this.limits = { ...DEFAULT_STREAM_LIMITS, ...deps.limits };
+    this.egress = deps.egress ?? defaultStreamEgress();
     this.id = deps.streamId ?? randomUUID();
     this.currentId = this.id;
     this.log = (deps.log ?? silentLogger).child({ streamId: this.id });
-    this.throttle = new LogThrottle(10, 10_000, this.clock);
     this.retriesLeft = Math.max(0, Math.min(10, config.maxRetries ?? 0));
     this.startedAt = this.wallClock();
-    this.status = new StreamStatus({
+    const status = new StreamStatus({
       url: config.statusCallbackUrl,
       method: config.statusCallbackMethod,
       callUuid: deps.callUuid,
@@ -160,6 +96,7 @@ export class StreamSession {
       wallClock: this.wallClock,
       log: this.log,
     });
+    this.reports = new StreamReports(status, this.log, this.clock, this.statsValue);
     this.done = new Promise((r) => {
       this.resolveDone = r;
     });
@@ -185,7 +122,7 @@ export class StreamSession {
   /** Resolves once ended and every status callback went out (or was given up). */
   async settled(): Promise<void> {
     await this.done;
-    await this.status.settled();
+    await this.reports.settled();
   }
 
   start(): this {
@@ -210,40 +147,58 @@ export class StreamSession {
   }
 
   info(): StreamInfoRecord {
-    const c = this.config;
-    const end = this.endValue;
-    return {
-      stream_id: this.id,
-      call_uuid: this.deps.callUuid,
-      service_url: c.serviceUrl,
-      audio_track: c.audioTrack,
-      bidirectional: c.bidirectional,
-      content_type: this.format.contentType,
-      sampling_rate: this.format.sampleRate,
-      stream_timeout: c.streamTimeout,
-      status_callback_url: c.statusCallbackUrl ?? '',
-      status_callback_method: c.statusCallbackMethod,
-      status: end ? end.status : 'in-progress',
-      start_time: new Date(this.startedAt).toISOString(),
-      end_time: this.endedAt === undefined ? null : new Date(this.endedAt).toISOString(),
-    };
+    return streamInfoRecord({
+      id: this.id,
+      callUuid: this.deps.callUuid,
+      config: this.config,
+      format: this.format,
+      status: this.endValue ? this.endValue.status : 'in-progress',
+      startedAt: this.startedAt,
+      endedAt: this.endedAt,
+    });
   }
 
   private transition(to: StreamState): void {
-    if (!LEGAL[this.stateValue].includes(to)) {
-      throw new StreamError('STATE', `stream ${this.id}: ${this.stateValue} -> ${to} is not allowed`);
-    }
-    this.stateValue = to;
+    this.stateValue = nextStreamState(this.id, this.stateValue, to);
   }
 
   private connect(): void {
     this.transition('connecting');
+    this.conn = undefined;
     // 2.14 [V-repo]: each reconnection announces itself with a fresh streamId.
     if (this.attempt++ > 0) this.currentId = randomUUID();
-    const c = this.config;
+    const attempt = this.attempt;
+    // Every attempt checks the URL's addresses again (DNS may have moved) before any socket exists.
+    void checkStreamTarget(this.url, this.egress).then((verdict) => {
+      if (attempt === this.attempt && this.stateValue === 'connecting') this.onChecked(verdict);
+    });
+  }
+
+  private onChecked(verdict: EgressVerdict): void {
     const streamId = this.currentId;
+    if (verdict.ok) {
+      try {
+        this.open(streamId, verdict.lookup);
+      } catch (err) {
+        this.failed(streamId, false, { error: (err as Error).message });
+      }
+    } else if (verdict.code === 'DNS') {
+      this.failed(streamId, false, { code: verdict.code, error: verdict.message });
+    } else {
+      // The outbound-address policy refused every address: like a connection that failed
+      // (DroppedStream, StopStream, status failed), but never retried: it would be refused again.
+      this.statsValue.failures++;
+      this.reports.refused(streamId, this.url, verdict.message);
+      this.finish('failed');
+    }
+  }
+
+  /** Opens the WebSocket to the checked addresses only (`lookup` is pinned to them). */
+  private open(streamId: string, lookup: LookupFunction): void {
+    const c = this.config;
     const conn = new StreamConnection({
       url: this.url,
+      lookup,
       headers: c.extraHeaders,
       streamId,
       callId: this.deps.callUuid,
@@ -265,16 +220,10 @@ export class StreamSession {
         stop: () => {
           if (this.conn === conn) this.finish('stop');
         },
-        played: (name) => this.status.send('PlayedStream', streamId, { Name: name }),
-        cleared: () => this.status.send('ClearedAudio', streamId),
-        garbage: (kind, detail) => this.onGarbage(streamId, kind, detail),
-        degraded: (on) => {
-          this.log.warn(
-            { dropped: this.statsValue.mediaDropped, on },
-            'stream back-pressure: media frames dropped',
-          );
-          if (on) this.status.send('DegradedStream', streamId, { Error: STATUS_ERRORS.degraded });
-        },
+        played: (name) => this.reports.played(streamId, name),
+        cleared: () => this.reports.cleared(streamId),
+        garbage: (kind, detail) => this.reports.garbage(streamId, kind, detail),
+        degraded: (on) => this.reports.degraded(streamId, on),
       },
     });
     this.conn = conn;
@@ -285,7 +234,7 @@ export class StreamSession {
     this.transition('streaming');
     this.everStreamed = true;
     this.log.info({ url: this.url, attempt: this.attempt }, 'stream connected');
-    this.status.send('StartStream', conn.streamId, { ServiceURL: this.config.serviceUrl });
+    this.reports.started(conn.streamId, this.config.serviceUrl);
   }
 
   private onClosed(
@@ -297,35 +246,24 @@ export class StreamSession {
       this.finish('closed');
       return;
     }
+    this.failed(conn.streamId, info.opened, { code: info.code, error: info.error });
+  }
+
+  /** A connection that did not open, or dropped: DroppedStream, then a retry while maxRetries last. */
+  private failed(streamId: string, opened: boolean, detail: Record<string, unknown>): void {
     this.statsValue.failures++;
-    const error = info.opened ? STATUS_ERRORS.dropped : STATUS_ERRORS.refused;
-    this.log.warn({ code: info.code, error: info.error, opened: info.opened }, 'stream connection failed');
-    this.status.send('DroppedStream', conn.streamId, { Error: error });
+    this.log.warn({ ...detail, opened }, 'stream connection failed');
+    this.reports.dropped(streamId, opened);
     if (this.retriesLeft <= 0) {
       this.finish(this.everStreamed ? 'dropped' : 'failed');
       return;
     }
     this.retriesLeft--;
     this.transition('retrying');
-    const delay = Math.min(MAX_RETRY_DELAY_MS, this.limits.retryDelayMs * 2 ** (this.attempt - 1));
-    this.retryTimer = this.clock.setTimer(delay, () => {
+    this.retryTimer = this.clock.setTimer(retryDelay(this.limits, this.attempt), () => {
       this.retryTimer = undefined;
       if (this.stateValue === 'retrying') this.connect();
     });
-  }
-
-  private onGarbage(streamId: string, kind: GarbageKind, detail: string): void {
-    if (
-      this.throttle.allow((n) =>
-        this.log.warn({ suppressed: n }, 'stream: more garbage from the application'),
-      )
-    ) {
-      this.log.warn({ kind, detail }, 'stream: garbage from the application ignored');
-    }
-    // One MediaError per kind and stream: a flood of bad frames is not a flood of webhooks.
-    if (this.reportedGarbage.has(kind)) return;
-    this.reportedGarbage.add(kind);
-    this.status.send('MediaError', streamId, { Error: `${kind}: ${detail}` });
   }
 
   private finish(reason: StreamEndReason): void {
@@ -340,7 +278,7 @@ export class StreamSession {
     const failed = reason === 'failed' || reason === 'dropped';
     this.endValue = { reason, status: failed ? 'failed' : 'completed', streamId: this.currentId };
     this.log.info({ reason, wasStreaming, stats: this.statsValue }, 'stream ended');
-    this.status.send('StopStream', this.currentId);
+    this.reports.stopped(this.currentId);
     this.resolveDone(this.endValue);
   }
 }

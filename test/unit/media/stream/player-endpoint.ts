@@ -18,6 +18,8 @@ export class PlayerEndpoint implements MediaEndpoint {
   readonly player = new Player();
   /** Every sample sent to the "caller", tick after tick. */
   readonly sent: number[] = [];
+  /** Per tick: whether its frame started a new playback (LocalEndpoint's RTP marker bit). */
+  readonly markers: boolean[] = [];
   plays = 0;
   receiving = true;
   closed = false;
@@ -46,8 +48,9 @@ export class PlayerEndpoint implements MediaEndpoint {
     this.plays++;
     return this.player.play(
       items.map((i) => {
-        if (i.kind !== 'pcm') throw new Error(`PlayerEndpoint plays pcm only, got ${i.kind}`);
-        return Promise.resolve(new ClipSource(i.samples));
+        if (i.kind === 'pcm') return Promise.resolve(new ClipSource(i.samples));
+        if (i.kind === 'source') return Promise.resolve(i.source);
+        throw new Error(`PlayerEndpoint plays pcm and sources only, got ${i.kind}`);
       }),
       opts,
     );
@@ -76,6 +79,7 @@ export class PlayerEndpoint implements MediaEndpoint {
   /** One media-clock period: the player's frame (or silence) goes to the caller. */
   tick(): Int16Array {
     if (this.player.read(this.frame, this.flags) === 0) this.frame.fill(0);
+    this.markers.push(this.flags.started);
     for (const s of this.frame) this.sent.push(s);
     for (const l of this.audio.out) l(this.frame, 0);
     return this.frame;

@@ -126,4 +126,69 @@ describe('PlayoutQueue', () => {
     await ticks(ep, 3);
     assert.deepEqual(played, []);
   });
+
+  test('back-to-back clips are one talkspurt: one playback, one marker bit, no seam in the samples', async () => {
+    const { ep, q } = setup();
+    const a = ramp(1, 250);
+    const b = ramp(1000, 170);
+    const c = ramp(5000, 330);
+    q.enqueue(a);
+    await ticks(ep, 1);
+    q.enqueue(b); // arrives while a plays: b starts inside the second frame, after a's last 90 samples
+    await ticks(ep, 1);
+    q.enqueue(c);
+    await ticks(ep, 3);
+    assert.equal(ep.plays, 1, 'one playback for the three clips');
+    assert.equal(q.talkspurts, 1);
+    assert.deepEqual(
+      ep.markers.slice(0, 5),
+      [true, false, false, false, false],
+      'marker on the first frame only',
+    );
+    assert.deepEqual(ep.sent.slice(0, 750), [...a, ...b, ...c], 'sample-contiguous across clip boundaries');
+    assert.ok(ep.sent.slice(750).every((v) => v === 0));
+  });
+
+  test('a clip after the queue ran dry, or after clear, starts a new talkspurt with a marker', async () => {
+    const { ep, q } = setup();
+    q.enqueue(ramp(1, 320)); // exactly two frames
+    await ticks(ep, 2);
+    q.enqueue(ramp(400, 160)); // still in time: the source was not found empty yet
+    await ticks(ep, 1);
+    assert.equal(q.talkspurts, 1, 'audio appended at a frame boundary continues the talkspurt');
+    await ticks(ep, 2); // a frame of silence: the talkspurt is over
+    q.enqueue(ramp(2000, 800));
+    await ticks(ep, 2);
+    assert.equal(q.talkspurts, 2);
+    q.clear();
+    q.enqueue(ramp(3000, 160));
+    await ticks(ep, 2);
+    assert.equal(q.talkspurts, 3);
+    assert.deepEqual(
+      ep.markers.flatMap((m, i) => (m ? [i] : [])),
+      [0, 5, 7],
+      'markers: the first frame, the first after silence, the first after clear',
+    );
+    assert.deepEqual(ep.sent.slice(0, 480), [...ramp(1, 320), ...ramp(400, 160)]);
+    assert.deepEqual(ep.sent.slice(800, 1120), [...ramp(2000, 320)]);
+    assert.deepEqual(ep.sent.slice(1120, 1280), [...ramp(3000, 160)], 'the cleared clip is cut at once');
+  });
+
+  test('a checkpoint between clips is answered in the tick that sent the last sample before it', async () => {
+    const { ep, q, played } = setup();
+    q.enqueue(ramp(1, 400));
+    q.checkpoint('a');
+    q.enqueue(ramp(1, 400));
+    q.checkpoint('b');
+    await ticks(ep, 2);
+    assert.equal(played.length, 0, '320 of 400 samples sent');
+    await ticks(ep, 1);
+    assert.deepEqual(played, [{ name: 'a', sentSamples: 480 }], 'after the frame with sample 400 went out');
+    await ticks(ep, 2);
+    // 800 samples end exactly on a frame: answered with that frame, not one frame later.
+    assert.deepEqual(played[1], { name: 'b', sentSamples: 800 });
+    q.checkpoint('now');
+    assert.equal(played[2]?.name, 'now', 'nothing left to play: answered at once');
+    assert.equal(ep.plays, 1);
+  });
 });

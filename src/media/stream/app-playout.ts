@@ -1,0 +1,71 @@
+import type { PlayAudioMessage } from '../../../schemas/stream/index.ts';
+import type { MediaEndpoint } from '../media-engine.ts';
+import { PlayoutQueue } from './playout-queue.ts';
+import type { StreamLimits } from './stream-config.ts';
+import { ENGINE_RATE, PlayDecoder, type StreamFormat } from './stream-format.ts';
+import type { StreamStats } from './stream-stats.ts';
+
+export interface AppPlayoutOptions {
+  endpoint: MediaEndpoint;
+  format: StreamFormat;
+  limits: StreamLimits;
+  stats: StreamStats;
+  /** playAudio that cannot be played (undecodable, or over the queue's bound). */
+  badAudio(detail: string): void;
+  /** A checkpoint's audio has all been sent to the caller. */
+  played(name: string): void;
+}
+
+/**
+ * The bidirectional half of a connection (spec/vobizxml.md 3.3): `playAudio` decoded to the
+ * call's 8 kHz and queued for the caller, `checkpoint` placed after it, `clearAudio`. The
+ * audio itself plays through a PlayoutQueue (one continuous talkspurt while it keeps coming).
+ */
+export class AppPlayout {
+  private readonly decoder = new PlayDecoder();
+  private readonly queue: PlayoutQueue;
+
+  constructor(private readonly o: AppPlayoutOptions) {
+    const maxSamples = (o.limits.maxQueuedPlayoutMs * ENGINE_RATE) / 1000;
+    this.queue = new PlayoutQueue(o.endpoint, maxSamples, (name) => o.played(name));
+  }
+
+  playAudio(media: PlayAudioMessage['media']): void {
+    const f = this.o.format;
+    // 3.3: contentType / sampleRate name the payload's format; the stream's when missing.
+    const encoding = media.contentType?.encoding ?? f.encoding;
+    const rate = media.sampleRate ?? media.contentType?.rate ?? f.sampleRate;
+    let pcm: Int16Array;
+    try {
+      pcm = this.decoder.decode(Buffer.from(media.payload, 'base64'), encoding, rate);
+    } catch (err) {
+      this.o.badAudio((err as Error).message);
+      return;
+    }
+    this.o.stats.playAudio++;
+    if (!this.queue.enqueue(pcm)) {
+      this.o.stats.playoutOverflow++;
+      this.o.badAudio('playout queue full: playAudio dropped');
+    }
+  }
+
+  checkpoint(name: string): void {
+    this.o.stats.checkpoints++;
+    // The resampler's last few samples belong before the checkpoint.
+    const tail = this.decoder.flush();
+    if (tail.length > 0) this.queue.enqueue(tail);
+    this.queue.checkpoint(name);
+  }
+
+  /** Drops everything queued and cuts what plays now; its checkpoints are never answered. */
+  clear(): void {
+    this.o.stats.clearAudio++;
+    this.decoder.reset();
+    this.queue.clear();
+  }
+
+  /** The connection ended: nothing more plays (3.2: a disconnect suppresses checkpoints). */
+  close(): void {
+    this.queue.close();
+  }
+}

@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { TalkspurtSource } from '../../../../src/media/stream/talkspurt-source.ts';
+
+function ramp(from: number, n: number): Int16Array {
+  return Int16Array.from({ length: n }, (_, i) => from + i);
+}
+
+describe('TalkspurtSource', () => {
+  test('frames are read straight across clip boundaries; counters follow the reads', () => {
+    const reads: number[] = [];
+    const s = new TalkspurtSource(() => reads.push(s.consumed));
+    s.append(ramp(1, 100));
+    s.append(ramp(500, 30));
+    s.append(ramp(900, 200));
+    assert.equal(s.written, 330);
+    assert.equal(s.clipsLeft, 3);
+    const out = new Int16Array(160);
+    assert.equal(s.read(out), 160);
+    assert.deepEqual([...out], [...ramp(1, 100), ...ramp(500, 30), ...ramp(900, 30)]);
+    assert.equal(s.clipsLeft, 1);
+    assert.equal(s.pending, 170);
+    assert.equal(s.drained, false);
+    assert.equal(s.read(out), 160);
+    assert.deepEqual([...out], [...ramp(930, 160)]);
+    assert.equal(s.drained, false, 'a full read: the playback goes on');
+    s.append(ramp(2000, 5)); // in time for the next frame
+    assert.equal(s.read(out), 15);
+    assert.deepEqual([...out.subarray(0, 15)], [...ramp(1090, 10), ...ramp(2000, 5)]);
+    assert.equal(s.drained, true, 'a short read ends the talkspurt');
+    assert.deepEqual(reads, [160, 320, 335]);
+  });
+
+  test('once drained it takes nothing more and never rewinds', () => {
+    const s = new TalkspurtSource();
+    assert.equal(s.read(new Int16Array(160)), 0);
+    assert.equal(s.drained, true);
+    assert.equal(s.append(ramp(1, 10)), false);
+    assert.equal(s.written, 0);
+    assert.equal(s.rewind(), false);
+  });
+});
