@@ -1,26 +1,12 @@
-import type { Clock } from '../../util/clock.ts';
-import type { Logger } from '../../util/log.ts';
 import type { MediaEndpoint } from '../media-engine.ts';
-import type { FrameTicker } from './frame-ticker.ts';
-import type { StreamConfig, StreamInfoRecord, StreamLimits } from './stream-config.ts';
-import type { StreamEgress } from './stream-egress.ts';
+import type { StreamConfig, StreamInfoRecord } from './stream-config.ts';
 import { StreamSession } from './stream-session.ts';
-import type { StreamNotify } from './stream-status.ts';
+import type { StreamSessionDeps } from './stream-session-deps.ts';
 
-export interface CallStreamsDeps {
-  callUuid: string;
-  accountId: string;
+/** What every stream of the call shares: a session's deps, with the caller's endpoint read at each start. */
+export interface CallStreamsDeps extends Omit<StreamSessionDeps, 'endpoint' | 'signal' | 'streamId'> {
   /** The caller's endpoint now (a transfer may replace the leg). */
   endpoint: () => MediaEndpoint;
-  clock?: Clock;
-  wallClock?: () => number;
-  log?: Logger;
-  /** Status callbacks; the call layer adds its standard parameters. */
-  notify?: StreamNotify;
-  limits?: Partial<StreamLimits>;
-  ticker?: FrameTicker;
-  /** Where the streams' WebSockets may connect; default: the process's (defaultStreamEgress()). */
-  egress?: StreamEgress;
 }
 
 /** Stopped streams kept for the REST list (rest-api 3.5 lists "active and stopped streams"). */
