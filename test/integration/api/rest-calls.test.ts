@@ -20,12 +20,9 @@ import { rms } from '../../helpers/audio.ts';
 import { testEngine } from '../../helpers/media-lab.ts';
 import { AUTH_ID, AUTH_TOKEN, callIn, doc, type Lab, startLab } from '../../helpers/patchbay-lab.ts';
 import { type RedisServer, startRedisServer } from '../../helpers/redis-server.ts';
+import { type Json, restClient } from '../../helpers/rest-client.ts';
 import { freePort, runSipp, type SippRun } from '../../helpers/sipp.ts';
 import { loopbackOnly } from '../../helpers/test-uas.ts';
-
-/** A JSON body as the tests read it: any field, checked by the assertions. */
-// biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field
-type Json = any;
 
 /** A SIPp callee running `scenario` (one call) on a free loopback port. */
 async function callee(scenario: string): Promise<{ uri: string; run: SippRun }> {
@@ -43,29 +40,15 @@ async function callee(scenario: string): Promise<{ uri: string; run: SippRun }> 
 
 describe('REST API over a live Patchbay', () => {
   let lab: Lab;
-  let base: string;
 
   before(async () => {
     lab = await startLab();
-    base = `${lab.pb.http.origin}/api/v1/Account/${AUTH_ID}`;
   });
   after(async () => {
     await lab?.close();
   });
 
-  async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: Json }> {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: {
-        'X-Auth-ID': AUTH_ID,
-        'X-Auth-Token': AUTH_TOKEN,
-        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    return { status: res.status, json: text ? JSON.parse(text) : undefined };
-  }
+  const api = restClient(() => lab.pb.http.origin, AUTH_ID, AUTH_TOKEN);
 
   test('POST Call -> SIPp answers -> Direction=outbound -> GET live -> DELETE -> BYE -> hangup_url, CDR', async () => {
     const b = await callee('uas-answer.xml');

@@ -18,6 +18,7 @@ import { encodeUlaw, ULAW_SILENCE } from '../../../src/media/codec/g711.ts';
 import { createRtpHeader, readRtpHeader } from '../../../src/media/rtp/packet.ts';
 import { writeL16 } from '../../../src/media/stream/stream-format.ts';
 import { AUTH_ID, AUTH_TOKEN, doc, type Lab, startLab } from '../../helpers/patchbay-lab.ts';
+import { restClient } from '../../helpers/rest-client.ts';
 import { freePort, runSipp } from '../../helpers/sipp.ts';
 import { installLoopbackGuard, type LoopbackGuard } from '../../unit/media/stream/loopback-guard.ts';
 import { type AppConnection, WsApp } from '../../unit/media/stream/ws-app.ts';
@@ -30,9 +31,6 @@ interface Packet {
   pt: number;
   payload: Buffer;
 }
-
-// biome-ignore lint/suspicious/noExplicitAny: REST bodies are read field by field
-type Json = any;
 
 function sine(freq: number, n: number, amplitude: number): Int16Array {
   return Int16Array.from({ length: n }, (_, i) =>
@@ -91,19 +89,7 @@ describe('Stream playAudio as RTP to the caller', { timeout: 60_000 }, () => {
     assert.deepEqual(guard.blocked, [], 'nothing tried to leave loopback');
   });
 
-  async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: Json }> {
-    const res = await fetch(`${lab.pb.http.origin}/api/v1/Account/${AUTH_ID}${path}`, {
-      method,
-      headers: {
-        'X-Auth-ID': AUTH_ID,
-        'X-Auth-Token': AUTH_TOKEN,
-        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    return { status: res.status, json: text ? JSON.parse(text) : undefined };
-  }
+  const api = restClient(() => lab.pb.http.origin, AUTH_ID, AUTH_TOKEN);
 
   test('back-to-back clips are one talkspurt on the wire; refused URLs fail their stream, the call goes on', async () => {
     const status = lab.hooks.url('/rtp-status');
