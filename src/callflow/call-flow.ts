@@ -1,5 +1,6 @@
 import type { Verb } from '../../schemas/xml/index.ts';
 import type { Call, CallEnd } from '../calls/call.ts';
+import type { CallLeg } from '../calls/call-leg.ts';
 import type { Dialer } from '../calls/dialer.ts';
 import { HANGUP_CAUSES } from '../calls/hangup-cause.ts';
 import { watchMediaTimeout } from '../calls/media-timeout.ts';
@@ -31,6 +32,13 @@ export interface CallFlowDeps {
   authId: string;
 }
 
+/**
+ * Where a call's first document comes from: the application's answer URL (Event=StartApp,
+ * with its fallback), or a transfer URL (REST 2.9 bleg_url: a Dial's B-leg made a call of its
+ * own; no fallback, and a failure ends it with the transfer causes 7013/7023/7033/8013).
+ */
+export type FirstDocument = { kind: 'answer' } | { kind: 'transfer'; url: string; method: HttpMethod };
+
 /** SIP answers for the two reasons `<Hangup>` may give before answer (spec 2.11). */
 const REJECT = {
   rejected: { status: 603, reason: 'Decline' },
@@ -56,6 +64,7 @@ export class CallFlow {
     private readonly call: Call,
     private readonly app: Application,
     private readonly deps: CallFlowDeps,
+    private readonly first: FirstDocument = { kind: 'answer' },
   ) {
     this.loader = new DocumentLoader(deps.webhooks, call.log);
     this.streams = new CallStreams({
@@ -74,6 +83,11 @@ export class CallFlow {
         });
       },
     });
+  }
+
+  /** The application whose documents run (its hangup and transfer URLs). */
+  get application(): Application {
+    return this.app;
   }
 
   /**
@@ -162,16 +176,20 @@ export class CallFlow {
 
   private async drive(): Promise<void> {
     const call = this.call;
-    let req: DocumentRequest = {
-      url: this.app.answerUrl,
-      method: this.app.answerMethod,
-      params: { ...this.params(), Event: 'StartApp' },
-      purpose: 'answer',
-      ...(this.app.fallbackUrl
-        ? { fallback: { url: this.app.fallbackUrl, method: this.app.fallbackMethod } }
-        : {}),
-    };
-    let answerDocument = true;
+    const first = this.first;
+    let req: DocumentRequest =
+      first.kind === 'transfer'
+        ? { url: first.url, method: first.method, params: this.params(), purpose: 'transfer' }
+        : {
+            url: this.app.answerUrl,
+            method: this.app.answerMethod,
+            params: { ...this.params(), Event: 'StartApp' },
+            purpose: 'answer',
+            ...(this.app.fallbackUrl
+              ? { fallback: { url: this.app.fallbackUrl, method: this.app.fallbackMethod } }
+              : {}),
+          };
+    let answerDocument = first.kind === 'answer';
     for (;;) {
       const loaded = await this.loader.load(req, this.stepSignal());
       if (call.end) return;
@@ -281,6 +299,12 @@ export class CallFlow {
       endpoint: call.endpoint,
       engine: deps.engine,
       signal,
+      callSignal: call.signal,
+      onLegReplaced: (listener) => {
+        const onReplaced = (leg: CallLeg): void => listener(leg.endpoint);
+        call.on('leg-replaced', onReplaced);
+        return () => call.off('leg-replaced', onReplaced);
+      },
       clock: deps.clock,
       log: call.log,
       recordings: deps.recordings,

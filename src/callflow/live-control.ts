@@ -25,6 +25,8 @@ import {
 import { sendDialString } from './dial-string.ts';
 import type { LiveCalls } from './live-calls.ts';
 import type { OutboundCalls } from './outbound-calls.ts';
+import { followCaller } from './record-session.ts';
+import { transferPlan } from './transfer-plan.ts';
 import type { RecordingFiles, RecordingTarget } from './verb.ts';
 
 interface LiveRecording {
@@ -86,23 +88,26 @@ export class LiveControl implements CallControl {
 
   async cancelRequest(requestUuid: string): Promise<boolean> {
     const entry = this.deps.live.get(requestUuid);
-    if (!entry || entry.record.direction !== 'outbound' || entry.record.call_status === 'in-progress')
-      return false;
+    if (entry?.record.direction !== 'outbound' || entry.record.call_status === 'in-progress') return false;
     return this.hangup(requestUuid);
   }
 
+  /**
+   * REST 2.9. aleg: the call's running verb is cut and aleg_url runs instead; a Dial it runs
+   * ends (its B-leg gets BYE). bleg: the connected Dial's B-leg leaves the bridge and runs
+   * bleg_url as a call of its own (BLegCalls), the call's document goes on after its Dial.
+   * both: each leg runs its own document, no longer bridged. 400 (BAD_REQUEST) when the URL
+   * of a selected leg is missing, or bleg/both on a call with no connected B-leg.
+   */
   async transfer(callUuid: string, req: TransferRequest): Promise<boolean> {
+    const plan = transferPlan(req);
     const entry = this.deps.live.get(callUuid);
     const call = entry?.call;
     if (!entry?.flow || !call?.answered || call.end) return false;
-    if (req.legs !== 'aleg') {
-      throw new CallControlError(
-        'NOT_IMPLEMENTED',
-        'legs: only "aleg" can be transferred in this version (a Dial B-leg cannot be given its own document yet)',
-      );
-    }
-    if (!req.alegUrl) throw new CallControlError('BAD_REQUEST', 'aleg_url is required when legs is aleg');
-    return entry.flow.transfer(req.alegUrl, req.alegMethod);
+    // The B-leg first: once the A-leg's verb is cut, its Dial would hang the B-leg up.
+    if (plan.b) this.deps.outbound.bLegs.start(call, entry.flow.application, plan.b);
+    if (plan.a) return entry.flow.transfer(plan.a.url, plan.a.method);
+    return true;
   }
 
   async play(callUuid: string, req: PlayRequest): Promise<boolean> {
@@ -142,18 +147,29 @@ export class LiveControl implements CallControl {
     const stop = new AbortController();
     const live: LiveRecording = { target, stop };
     this.extrasOf(call).recordings.push(live);
-    // Mono: both directions mixed; stereo: the caller left, what the caller hears right.
-    const inputs = [engine.input(call.endpoint, 'in'), engine.input(call.endpoint, 'out')];
-    const recording = await engine.record({
-      file: target.file,
-      inputs,
-      mono: req.channels === 'mono',
-      maxLengthMs: req.timeLimit * 1000,
-      signal: AbortSignal.any([call.signal, stop.signal]),
+    // Mono: both directions mixed; stereo: the caller left, what the caller hears right. A
+    // transfer that replaces the caller's leg (Call 'leg-replaced') is followed to the new party.
+    const caller = followCaller(engine, call.endpoint, (listener) => {
+      const onReplaced = (leg: CallLeg): void => listener(leg.endpoint);
+      call.on('leg-replaced', onReplaced);
+      return () => call.off('leg-replaced', onReplaced);
     });
+    const recording = await engine
+      .record({
+        file: target.file,
+        inputs: caller.inputs,
+        mono: req.channels === 'mono',
+        maxLengthMs: req.timeLimit * 1000,
+        signal: AbortSignal.any([call.signal, stop.signal]),
+      })
+      .catch((err: unknown) => {
+        caller.stop();
+        throw err;
+      });
     const startMs = Date.now();
     call.track(
       recording.done.then(async (result) => {
+        caller.stop();
         const extras = this.extras.get(call.uuid);
         if (extras) extras.recordings = extras.recordings.filter((r) => r !== live);
         if (result.reason === 'error') {

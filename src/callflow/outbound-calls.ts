@@ -7,6 +7,7 @@ import type { OutboundLeg } from '../calls/outbound-leg.ts';
 import type { Application } from '../calls/routing.ts';
 import type { TimerHandle } from '../util/clock.ts';
 import type { Logger } from '../util/log.ts';
+import { BLegCalls } from './bleg-calls.ts';
 import { CallControlError, type MakeCallRequest } from './call-control.ts';
 import { CallFlow, type CallFlowDeps } from './call-flow.ts';
 import { dispositionOf } from './cdr.ts';
@@ -33,12 +34,16 @@ function describe(dest: string): string {
 export class OutboundCalls {
   private readonly running = new Set<Promise<void>>();
   private closing = false;
+  /** Dial B-legs given a document of their own (REST 2.9 legs=bleg): outbound calls too. */
+  readonly bLegs: BLegCalls;
 
   constructor(
     private readonly deps: CallFlowDeps,
     private readonly live: LiveCalls,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.bLegs = new BLegCalls(deps, live, log);
+  }
 
   /** Checks every destination, then starts them all; resolves with their UUIDs. */
   place(req: MakeCallRequest): string[] {
@@ -68,7 +73,7 @@ export class OutboundCalls {
   /** Ends every call placed here and waits (bounded by their hangup URLs) for them. */
   async close(): Promise<void> {
     this.closing = true;
-    await Promise.allSettled([...this.running]);
+    await Promise.allSettled([...this.running, this.bLegs.close()]);
   }
 
   private async run(uuid: string, dest: string, req: MakeCallRequest): Promise<void> {

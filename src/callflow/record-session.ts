@@ -219,8 +219,54 @@ function firstClosed(endpoints: MediaEndpoint[]): AbortSignal {
   return ac.signal;
 }
 
-/** `recordSession="true"`: what the caller says (left) and what the caller hears (right), until hangup. */
-export function recordSession(verb: RecordVerb, ctx: RecordingContext & Pick<VerbContext, 'endpoint'>): void {
-  const inputs = [ctx.engine.input(ctx.endpoint, 'in'), ctx.engine.input(ctx.endpoint, 'out')];
-  recordInBackground(verb, { inputs, mono: false }, ctx);
+/** The two directions of the caller's leg, following it across transfers; stop() lets go. */
+export interface CallerInputs {
+  /** What the caller says, then what the caller hears. */
+  inputs: [FollowingInput, FollowingInput];
+  stop(): void;
+}
+
+/**
+ * The caller's audio both ways, on whichever leg is the caller's: when a transfer puts
+ * another leg in its place (`onLegReplaced`), the inputs tap the new leg from then on, so a
+ * recording carries the new party instead of ending with the one that left.
+ */
+export function followCaller(
+  engine: RecordingContext['engine'],
+  endpoint: MediaEndpoint,
+  onLegReplaced: VerbContext['onLegReplaced'],
+): CallerInputs {
+  const said = new FollowingInput(engine, endpoint, 'in');
+  const heard = new FollowingInput(engine, endpoint, 'out');
+  const stop =
+    onLegReplaced?.((next) => {
+      said.follow(next);
+      heard.follow(next);
+    }) ?? (() => {});
+  return { inputs: [said, heard], stop };
+}
+
+/**
+ * `recordSession="true"`: what the caller says (left) and what the caller hears (right),
+ * until hangup (spec 2.8) - across transfers: a REST transfer or a REFER cuts the verb that
+ * runs, not this recording, and a caller replaced by a transfer is followed to the new party.
+ */
+export function recordSession(
+  verb: RecordVerb,
+  ctx: RecordingContext & Pick<VerbContext, 'endpoint' | 'callSignal' | 'onLegReplaced'>,
+): void {
+  const caller = followCaller(ctx.engine, ctx.endpoint, ctx.onLegReplaced);
+  const untilHangup: RecordingContext = { ...pickRecording(ctx), signal: ctx.callSignal ?? ctx.signal };
+  const task = runRecording(verb, { inputs: caller.inputs, mono: false }, untilHangup).then(
+    async (report) => {
+      caller.stop();
+      if (report) await ctx.notify(verb.action, verb.method, recordingParams(report));
+    },
+  );
+  ctx.background(task);
+}
+
+function pickRecording(ctx: RecordingContext): RecordingContext {
+  const { callUuid, engine, recordings, log, signal, notify, background } = ctx;
+  return { callUuid, engine, recordings, log, signal, notify, background };
 }

@@ -74,6 +74,16 @@ export interface VerbContext {
   readonly engine: MediaEngine;
   /** Aborts when the call ends (or the live-call API cuts the verb short). */
   readonly signal: AbortSignal;
+  /**
+   * Aborts only when the call ends, not when a transfer cuts the verb short: for what lasts
+   * until hangup whatever documents follow (recordSession). Absent: `signal` stands in.
+   */
+  readonly callSignal?: AbortSignal;
+  /**
+   * Calls `listener` with the new leg's media each time a transfer (REFER, RFC 3515; INVITE
+   * with Replaces, RFC 3891) puts another leg in the caller's place; returns the way to stop.
+   */
+  onLegReplaced?(listener: (endpoint: MediaEndpoint) => void): () => void;
   readonly clock: Clock;
   readonly log: Logger;
   readonly recordings: RecordingFiles;

@@ -34,6 +34,13 @@ export interface CallOptions {
   uuid?: string;
   /** `inbound` for a call that came to us; `outbound` for one the API placed. */
   direction?: CallDirection;
+  /**
+   * A call made of a leg that is up already (a Dial's B-leg given a document of its own,
+   * REST 2.9 legs=bleg): when that leg was placed and answered. The call is answered from
+   * the start; answer() emits no 'answered'.
+   */
+  startedAt?: Date;
+  answeredAt?: Date;
 }
 
 /** Background work gets this long after hangup to finish (a recording's callbacks). */
@@ -47,7 +54,7 @@ const BACKGROUND_GRACE_MS = 30_000;
 export class Call extends EventEmitter<CallEvents> {
   readonly uuid: string;
   readonly direction: CallDirection;
-  readonly startedAt = new Date();
+  readonly startedAt: Date;
   answeredAt?: Date;
   endedAt?: Date;
   readonly log: Logger;
@@ -70,6 +77,8 @@ export class Call extends EventEmitter<CallEvents> {
     super();
     this.uuid = options.uuid ?? randomUUID();
     this.direction = options.direction ?? 'inbound';
+    this.startedAt = options.startedAt ?? new Date();
+    if (options.answeredAt) this.answeredAt = options.answeredAt;
     this.log = log.child({ callUuid: this.uuid });
     // The running verb, its prompts, background recordings and fetches all listen; each removes itself.
     setMaxListeners(100, this.abort.signal);

@@ -1,5 +1,6 @@
 import type { DialVerb } from '../../../schemas/xml/index.ts';
 import type { CallLeg } from '../../calls/call-leg.ts';
+import type { HangupSource } from '../../calls/hangup-cause.ts';
 import type { BridgeHandle } from '../../calls/transfer/transfer-types.ts';
 import type { DtmfEvent } from '../../media/dtmf/types.ts';
 import type { MediaBridge, MediaEndpoint } from '../../media/media-engine.ts';
@@ -38,6 +39,8 @@ export interface BridgeOutcome {
   reason: BridgeEndReason;
   /** The last peer: the winner, or whichever leg a transfer put in its place. */
   peer: CallLeg;
+  /** With `transferred`: who took the peer away (detachPeer), for DialBLegHangupSource. */
+  detachedBy?: HangupSource;
 }
 
 /**
@@ -54,6 +57,9 @@ export interface BridgeOutcome {
  *      +--- replacePeer() -----+           (the target took the peer's place)
  *
  *   bridged | peer-held --caller, callee, timeLimit, *, detachPeer()--> over
+ *
+ * detachPeer() is how a peer leaves still up: a REFER with Replaces joins it to another call
+ * (local-join), or the REST API gives it a document of its own (REST 2.9 legs=bleg).
  */
 export class DialBridge implements BridgeHandle {
   private current: DialBridgeState = 'bridged';
@@ -64,7 +70,7 @@ export class DialBridge implements BridgeHandle {
   private offDigits: () => void = () => {};
   private recording?: DialRecording;
   private readonly recordingStop = new AbortController();
-  private detached = false;
+  private detached?: HangupSource;
   private cleanup: () => void = () => {};
   private resolveOver!: (reason: BridgeEndReason) => void;
   private readonly over = new Promise<BridgeEndReason>((resolve) => {
@@ -134,7 +140,7 @@ export class DialBridge implements BridgeHandle {
     this.media.destroy();
     this.recordingStop.abort();
     if (!this.detached) await this.peerLeg.hangup();
-    return { reason, peer: this.peerLeg };
+    return { reason, peer: this.peerLeg, ...(this.detached ? { detachedBy: this.detached } : {}) };
   }
 
   // --- BridgeHandle: what the transfer service may do while the Dial is connected ---
@@ -170,9 +176,12 @@ export class DialBridge implements BridgeHandle {
     if (leg.ended) this.end('callee');
   }
 
-  detachPeer(): void {
-    this.detached = true;
+  detachPeer(by: HangupSource = 'Vobiz'): void {
+    // Also just after the Dial ended otherwise, before run() released the peer: it stays up.
+    this.detached ??= by;
     this.end('transferred');
+    // Unbridged at once: the peer's new owner may play to it before run() gets its turn.
+    this.media.destroy();
   }
 
   private rebridge(): void {

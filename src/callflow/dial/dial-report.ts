@@ -1,11 +1,20 @@
 import type { DialVerb } from '../../../schemas/xml/index.ts';
-import { HANGUP_CAUSES, type HangupCause } from '../../calls/hangup-cause.ts';
+import { HANGUP_CAUSES, type HangupCause, type HangupSource } from '../../calls/hangup-cause.ts';
 import type { OutboundLeg } from '../../calls/outbound-leg.ts';
 import { NEXT, toAction, type VerbContext, type VerbOutcome, type WebhookParams } from '../verb.ts';
 import { type AttemptEnd, attemptOutcome, type DialStatus, overallStatus } from './dial-status.ts';
 
 /** DialAction values of callbackUrl (spec 2.5). */
 export type DialCallbackAction = 'answer' | 'connected' | 'hangup' | 'digits';
+
+/**
+ * How a connected B-leg's part in the Dial ended, when its own end does not tell: timeLimit
+ * (6000), or the leg taken away still up (a transfer: Normal Hangup by whoever took it).
+ */
+export interface BLegEnd {
+  cause: HangupCause;
+  source?: HangupSource;
+}
 
 /** What the report needs to know of the attempts: whether one rang, how the failed ones ended. */
 export interface AttemptView {
@@ -35,17 +44,17 @@ export class DialReport {
   }
 
   /** Tells callbackUrl (hangup) and action how the dial went; decides what the call does next. */
-  async finish(status: DialStatus, leg: OutboundLeg | undefined, cause?: HangupCause): Promise<VerbOutcome> {
+  async finish(status: DialStatus, leg: OutboundLeg | undefined, bEnd?: BLegEnd): Promise<VerbOutcome> {
     const { verb, ctx } = this;
     const attempt = leg ? undefined : this.attempts.find((a) => a.end);
     const hangupCause =
-      cause ??
+      bEnd?.cause ??
       (leg
         ? leg.ended?.by === 'remote' || leg.ended?.by === 'local'
           ? HANGUP_CAUSES.normal
           : HANGUP_CAUSES.networkError
         : attemptOutcome(attempt?.end ?? {}).cause);
-    if (leg) this.callback('hangup', leg, this.hangupFields(leg, hangupCause));
+    if (leg) this.callback('hangup', leg, this.hangupFields(leg, hangupCause, bEnd?.source));
     if (!verb.action) return NEXT;
     const params: WebhookParams = {
       DialStatus: status,
@@ -75,17 +84,19 @@ export class DialReport {
     );
   }
 
-  private hangupFields(leg: OutboundLeg, cause: HangupCause): WebhookParams {
+  private hangupFields(leg: OutboundLeg, cause: HangupCause, source?: HangupSource): WebhookParams {
+    // A leg taken away still up (a transfer) left the Dial now, not when it ends.
     const end = leg.endedAt ?? new Date();
     const secs = leg.answeredAt ? Math.ceil((end.getTime() - leg.answeredAt.getTime()) / 1000) : 0;
     const by =
-      leg.ended?.by === 'remote'
+      source ??
+      (leg.ended?.by === 'remote'
         ? 'Callee'
         : leg.ended?.by === 'local'
           ? this.ctx.signal.aborted
             ? 'Caller'
             : 'Vobiz'
-          : 'Error';
+          : 'Error');
     return {
       DialBLegDuration: String(secs),
       DialBLegBillDuration: String(secs),

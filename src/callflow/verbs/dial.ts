@@ -1,10 +1,10 @@
 import type { DialVerb } from '../../../schemas/xml/index.ts';
 import { RedirectBudget } from '../../calls/dialer.ts';
-import { HANGUP_CAUSES } from '../../calls/hangup-cause.ts';
+import { HANGUP_CAUSES, type HangupSource } from '../../calls/hangup-cause.ts';
 import { OutboundLeg } from '../../calls/outbound-leg.ts';
 import { confirmCallee } from '../dial/confirm.ts';
-import { DialBridge } from '../dial/dial-bridge.ts';
-import { DialReport } from '../dial/dial-report.ts';
+import { type BridgeEndReason, DialBridge } from '../dial/dial-bridge.ts';
+import { type BLegEnd, DialReport } from '../dial/dial-report.ts';
 import { ringAll } from '../dial/ring.ts';
 import { Ringback } from '../dial/ringback.ts';
 import { sendDigits } from '../dial/send-digits.ts';
@@ -85,14 +85,21 @@ class DialRun {
     this.report.callback('connected', leg);
     const target = this.attempts.find((a) => a.leg === leg)?.target;
     if (target?.sendDigits) ctx.background(sendDigits(leg, target.sendDigits, ctx));
-    const { reason, peer } = await bridge.run();
+    const { reason, peer, detachedBy } = await bridge.run();
     // The action hears about the last B-leg we placed (a transfer target replaces the winner).
     const last = peer instanceof OutboundLeg ? peer : leg;
     ctx.log.info({ reason, bLeg: last.uuid }, 'Dial ended');
-    return this.report.finish(
-      'completed',
-      last,
-      reason === 'time-limit' ? HANGUP_CAUSES.scheduledHangup : undefined,
-    );
+    return this.report.finish('completed', last, bLegEnd(reason, detachedBy));
   }
+}
+
+/**
+ * What the Dial's callbacks say of a B-leg whose own end does not tell: timeLimit, or a peer
+ * that left still up. The latter is reported as a bridge that ended normally (DialStatus
+ * completed, NORMAL_CLEARING, 4000) by whoever took it: `API Request` for REST 2.9 legs=bleg.
+ */
+function bLegEnd(reason: BridgeEndReason, detachedBy: HangupSource | undefined): BLegEnd | undefined {
+  if (reason === 'time-limit') return { cause: HANGUP_CAUSES.scheduledHangup };
+  if (reason === 'transferred') return { cause: HANGUP_CAUSES.normal, source: detachedBy ?? 'Vobiz' };
+  return undefined;
 }

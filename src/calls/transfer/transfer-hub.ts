@@ -100,6 +100,25 @@ export class TransferHub {
     return this.calls.get(callUuid)?.bridge?.peer;
   }
 
+  /**
+   * Takes the peer of the call's connected Dial out of the bridge, still up, for a document
+   * of its own (REST 2.9 legs=bleg): the Dial ends without a BYE to it (its callbacks say
+   * `API Request`), and REFERs from it are no longer this call's. `no-peer` when no Dial of
+   * the call is connected (or its peer is gone); `busy` while a SIP transfer of the call is
+   * under way (the peer may be the one being replaced).
+   */
+  takePeer(callUuid: string): { ok: true; leg: CallLeg } | { ok: false; reason: 'no-peer' | 'busy' } {
+    const w = this.calls.get(callUuid);
+    const bridge = w?.bridge;
+    if (!w || !bridge || w.call.end || bridge.peer.ended) return { ok: false, reason: 'no-peer' };
+    if (w.busy) return { ok: false, reason: 'busy' };
+    const leg = bridge.peer;
+    w.bridge = undefined;
+    this.unlisten(w, leg);
+    bridge.detachPeer('API Request');
+    return { ok: true, leg };
+  }
+
   /** The watched call and side a dialog belongs to. */
   find(dialog: Dialog): { w: Watched; side: Side; leg: CallLeg } | undefined {
     for (const w of this.calls.values()) {

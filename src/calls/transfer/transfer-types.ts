@@ -1,6 +1,7 @@
 import type { OutgoingResponse } from '../../sip/dialog/outgoing-response.ts';
 import type { SipRequest } from '../../sip/message/message.ts';
 import type { CallLeg } from '../call-leg.ts';
+import type { HangupSource } from '../hangup-cause.ts';
 
 /** Webhook form fields (the call flow's WebhookParams). */
 export type TransferParams = Record<string, string>;
@@ -46,8 +47,11 @@ export interface BridgeHandle {
   holdPeer(): { release(): void };
   /** Another leg takes the peer's place (it becomes the Dial's winner); the old one is no longer watched. */
   replacePeer(leg: CallLeg): void;
-  /** The peer leaves for another call, still up: the Dial ends without hanging it up. */
-  detachPeer(): void;
+  /**
+   * The peer leaves for another call, still up: the Dial ends without hanging it up. `by`
+   * is the DialBLegHangupSource its callbacks report (default Vobiz).
+   */
+  detachPeer(by?: HangupSource): void;
 }
 
 /** A REFER as a leg hands it on (RFC 3515): the request and its answer to give. */

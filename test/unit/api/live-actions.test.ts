@@ -1,13 +1,24 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import request from 'supertest';
-import type {
-  DtmfRequest,
-  PlayRequest,
-  RecordRequest,
-  SpeakRequest,
+import {
+  CallControlError,
+  type DtmfRequest,
+  type PlayRequest,
+  type RecordRequest,
+  type SpeakRequest,
 } from '../../../src/callflow/call-control.ts';
-import { type ApiFixture, AUTH, apiFixture, BASE } from '../../helpers/api-fakes.ts';
+import type { CallFlow } from '../../../src/callflow/call-flow.ts';
+import { LiveCalls } from '../../../src/callflow/live-calls.ts';
+import { LiveControl } from '../../../src/callflow/live-control.ts';
+import type { OutboundCalls } from '../../../src/callflow/outbound-calls.ts';
+import type { Call } from '../../../src/calls/call.ts';
+import type { MediaEngine } from '../../../src/media/media-engine.ts';
+import { MemoryStore } from '../../../src/store/memory-store.ts';
+import { systemClock } from '../../../src/util/clock.ts';
+import { silentLogger } from '../../../src/util/log.ts';
+import type { WebhookClient } from '../../../src/webhooks/webhook-client.ts';
+import { type ApiFixture, AUTH, apiFixture, BASE, liveCall, NODE_ID } from '../../helpers/api-fakes.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -239,5 +250,85 @@ describe('engine refusals and other nodes on live actions', () => {
     const res = await request(f.app).post(`${BASE}/Call/${c.call_uuid}/Speak/`).send({ text: 'x' });
     assert.equal(res.status, 401);
     assert.equal(f.control.last('speak'), undefined);
+  });
+});
+
+describe('transfer through the real LiveControl (spec 2.9, legs=bleg|both)', () => {
+  /** The API over a LiveControl whose only call has (or not) a Dial B-leg to hand over. */
+  function wired(hasBLeg: boolean) {
+    const live = new LiveCalls(new MemoryStore(), NODE_ID, silentLogger);
+    const moved: string[] = [];
+    const uuid = '11111111-2222-4333-8444-555555555555';
+    const entry = live.add(liveCall({ call_uuid: uuid }));
+    entry.call = { uuid, answered: true, end: undefined } as unknown as Call;
+    entry.flow = {
+      application: {},
+      transfer: (url: string) => moved.push(`aleg ${url}`) > 0,
+    } as unknown as CallFlow;
+    const outbound = {
+      bLegs: {
+        start: (_call: Call, _app: unknown, doc: { url: string; method: string }) => {
+          if (!hasBLeg)
+            throw new CallControlError(
+              'BAD_REQUEST',
+              'legs: the call has no connected B-leg (no <Dial> of it is bridged now)',
+            );
+          moved.push(`bleg ${doc.method} ${doc.url}`);
+          return 'b-uuid';
+        },
+      },
+    } as unknown as OutboundCalls;
+    const control = new LiveControl({
+      live,
+      outbound,
+      engine: {} as MediaEngine,
+      recordings: { allocate: () => assert.fail('no recordings') },
+      webhooks: {} as WebhookClient,
+      clock: systemClock,
+      log: silentLogger,
+    });
+    const fx = apiFixture({ control });
+    return { fx, uuid, moved };
+  }
+
+  test('bleg: 202 "call transferred" and the B-leg gets bleg_url; both: the B-leg, then the A-leg', async () => {
+    const { fx, uuid, moved } = wired(true);
+    await fx.addCall({ call_uuid: uuid });
+    const url = `${BASE}/Call/${uuid}/`;
+    const res = await request(fx.app)
+      .post(url)
+      .set(AUTH)
+      .send({ legs: 'bleg', bleg_url: 'http://127.0.0.1:9/b' });
+    assert.equal(res.status, 202, res.text);
+    assert.equal(res.body.message, 'call transferred');
+    assert.equal(res.body.call_uuid, uuid);
+    const both = await request(fx.app).post(url).set(AUTH).send({
+      legs: 'both',
+      aleg_url: 'http://127.0.0.1:9/a',
+      bleg_url: 'http://127.0.0.1:9/b2',
+      bleg_method: 'GET',
+    });
+    assert.equal(both.status, 202, both.text);
+    assert.deepEqual(moved, [
+      'bleg POST http://127.0.0.1:9/b',
+      'bleg GET http://127.0.0.1:9/b2',
+      'aleg http://127.0.0.1:9/a',
+    ]);
+    fx.close();
+  });
+
+  test('bleg on a call with no connected B-leg: 400 saying so (not 501 any more); the A-leg stays', async () => {
+    const { fx, uuid, moved } = wired(false);
+    await fx.addCall({ call_uuid: uuid });
+    for (const body of [
+      { legs: 'bleg', bleg_url: 'http://127.0.0.1:9/b' },
+      { legs: 'both', aleg_url: 'http://127.0.0.1:9/a', bleg_url: 'http://127.0.0.1:9/b' },
+    ]) {
+      const res = await request(fx.app).post(`${BASE}/Call/${uuid}/`).set(AUTH).send(body);
+      assert.equal(res.status, 400, res.text);
+      assert.match(res.body.message, /no connected B-leg/);
+    }
+    assert.deepEqual(moved, []);
+    fx.close();
   });
 });

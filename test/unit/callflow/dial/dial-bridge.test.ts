@@ -181,6 +181,33 @@ describe('DialBridge', () => {
     r.bridge.detachPeer();
     const out = await running;
     assert.equal(out.reason, 'transferred');
+    assert.equal(out.detachedBy, 'Vobiz');
+    assert.equal(r.b.hangups, 0);
+  });
+
+  test('detachPeer by the API (REST 2.9 legs=bleg): unbridged at once, the source kept for the callbacks', async () => {
+    const r = rig();
+    const running = r.bridge.run();
+    r.bridge.detachPeer('API Request');
+    // Before run() resumes: the peer's new owner may play to it right away.
+    assert.ok(
+      r.media.every((m) => m.destroyed),
+      'the media bridge is gone at once',
+    );
+    assert.equal(r.bridge.state, 'over');
+    const out = await running;
+    assert.deepEqual([out.reason, out.detachedBy, out.peer], ['transferred', 'API Request', r.b]);
+    assert.equal(r.b.hangups, 0);
+    assert.equal(r.lent.returned, true);
+  });
+
+  test('detachPeer just after the Dial ended otherwise, before run() let go: the peer still gets no BYE', async () => {
+    const r = rig();
+    const running = r.bridge.run();
+    r.ctx.hangup();
+    r.bridge.detachPeer('API Request');
+    const out = await running;
+    assert.equal(out.reason, 'caller');
     assert.equal(r.b.hangups, 0);
   });
 
