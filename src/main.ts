@@ -18,7 +18,6 @@ import { demoRouter } from './demo/demo-app.ts';
 import { LocalMediaEngine } from './media/local/local-engine.ts';
 import { MediaFetcher } from './media/source/media-fetcher.ts';
 import { EspeakTtsProvider } from './media/source/tts.ts';
-import { configureStreamEgress } from './media/stream/stream-egress.ts';
 import { UserAgent } from './sip/ua/user-agent.ts';
 import { createStore } from './store/create-store.ts';
 import type { Store } from './store/types.ts';
@@ -96,8 +95,6 @@ export async function startPatchbay(
     logger: logger.child({ layer: 'webhooks' }),
     policy: { allow: config.webhookAllow, deny: config.webhookDeny },
   });
-  // <Stream> WebSockets go out under the webhooks' outbound-address policy.
-  configureStreamEgress({ allow: config.webhookAllow, deny: config.webhookDeny });
 
   const app = createApp();
   const httpLog = logger.child({ layer: 'http' });

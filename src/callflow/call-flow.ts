@@ -73,6 +73,7 @@ export class CallFlow {
       endpoint: () => call.endpoint,
       clock: deps.clock,
       log: call.log,
+      egress: deps.webhooks.egress,
       notify: async (url, method, params) => {
         await deps.webhooks.notify({
           url,

@@ -109,6 +109,11 @@ export class WebhookClient {
     this.userAgent = opts.userAgent ?? defaultUserAgent();
   }
 
+  /** The outbound-address policy and resolver this client applies; other egress (Stream WebSockets) shares them. */
+  get egress(): { policy: OutboundPolicy; resolver: HostResolver } {
+    return { policy: this.outbound, resolver: this.resolver };
+  }
+
   /** In-flight requests, back-off waits included. */
   get pending(): number {
     return this.inflight;

@@ -7,7 +7,6 @@ export {
   type StreamLimits,
 } from './stream-config.ts';
 export {
-  configureStreamEgress,
   defaultStreamEgress,
   type StreamEgress,
 } from './stream-egress.ts';

@@ -2,7 +2,6 @@ import type { LookupFunction } from 'node:net';
 import {
   type HostResolver,
   OutboundPolicy,
-  type OutboundPolicyOptions,
   pinnedLookup,
   resolveTarget,
   systemResolver,
@@ -28,19 +27,11 @@ export type EgressVerdict =
    */
   | { ok: false; code: 'DNS' | 'FORBIDDEN_ADDRESS'; message: string };
 
-let processEgress: StreamEgress = { policy: new OutboundPolicy() };
+const DEFAULT_EGRESS: StreamEgress = { policy: new OutboundPolicy() };
 
-/**
- * The policy of every stream that is not given one (main.ts sets the configured one, the
- * same `webhookAllow` / `webhookDeny` as the webhook client's). Until then: the defaults.
- */
-export function configureStreamEgress(opts: OutboundPolicyOptions, resolver?: HostResolver): StreamEgress {
-  processEgress = { policy: new OutboundPolicy(opts), ...(resolver ? { resolver } : {}) };
-  return processEgress;
-}
-
+/** The policy of a stream given none: the defaults (calls pass their webhook client's, see CallFlow). */
 export function defaultStreamEgress(): StreamEgress {
-  return processEgress;
+  return DEFAULT_EGRESS;
 }
 
 /**

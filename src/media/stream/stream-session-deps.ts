@@ -23,6 +23,6 @@ export interface StreamSessionDeps {
   signal?: AbortSignal;
   /** The first stream id (tests); a random UUID otherwise. */
   streamId?: string;
-  /** Where the WebSocket may connect; default: the process's (defaultStreamEgress()). */
+  /** Where the WebSocket may connect; default: the default policy (a call passes its webhook client's). */
   egress?: StreamEgress;
 }

@@ -8,13 +8,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
 import type { StreamConfig } from '../../../../src/media/stream/stream-config.ts';
-import {
-  checkStreamTarget,
-  configureStreamEgress,
-  type StreamEgress,
-} from '../../../../src/media/stream/stream-egress.ts';
+import { checkStreamTarget, type StreamEgress } from '../../../../src/media/stream/stream-egress.ts';
 import { StreamSession, type StreamSessionDeps } from '../../../../src/media/stream/stream-session.ts';
 import { OutboundPolicy, type ResolvedAddress } from '../../../../src/webhooks/outbound-policy.ts';
+import { WebhookClient } from '../../../../src/webhooks/webhook-client.ts';
 import { FakeClock } from '../../../helpers/fake-clock.ts';
 import { installLoopbackGuard, type LoopbackGuard } from './loopback-guard.ts';
 import { PlayerEndpoint } from './player-endpoint.ts';
@@ -161,17 +158,19 @@ describe('Stream egress: the outbound-address policy of webhooks', { timeout: 15
     assert.equal((await allowed.s.done).status, 'completed');
   });
 
-  test('streams without an egress of their own follow the process policy main.ts configures', async () => {
+  test("a call's streams follow its webhook client's configured policy; without one, the defaults", async () => {
     const attempts = app.attempts;
-    try {
-      configureStreamEgress({ deny: ['127.0.0.1/32'] });
-      const { s } = session(config(app.url()));
-      s.start();
-      assert.equal((await s.done).reason, 'failed');
-      assert.equal(app.attempts, attempts);
-    } finally {
-      configureStreamEgress({});
-    }
+    const webhooks = new WebhookClient({
+      authId: 'MA_EGRESS',
+      authToken: 'token',
+      logger: pino({ level: 'silent' }),
+      policy: { deny: ['127.0.0.1/32'] },
+    });
+    const denied = session(config(app.url()), { egress: webhooks.egress });
+    denied.s.start();
+    assert.equal((await denied.s.done).reason, 'failed');
+    assert.equal(app.attempts, attempts, 'the configured deny list kept the socket from opening');
+    await webhooks.close(0);
     // The default policy: loopback and private addresses are allowed (self-hosted agents).
     const n = app.connections.length;
     const { s } = session(config(app.url()));
