@@ -45,10 +45,17 @@ const DEFAULT_REFUSED: ReadonlyArray<[Refusal, string]> = [
   ['broadcast', '255.255.255.255/32'],
 ];
 
+const MAX_VERDICTS = 1024;
+
 export class OutboundPolicy {
   private readonly allow = new BlockList();
   private readonly deny = new BlockList();
   private readonly defaults: Array<[Refusal, BlockList]> = [];
+  /**
+   * Verdicts per address: the lists never change after construction, and a BlockList check
+   * builds a SocketAddress each time. Bounded: cleared when full.
+   */
+  private readonly verdicts = new Map<string, Refusal | null>();
 
   constructor(opts: OutboundPolicyOptions = {}) {
     for (const c of opts.allow ?? []) addCidr(this.allow, c);
@@ -62,6 +69,15 @@ export class OutboundPolicy {
 
   /** Why `address` (an IP literal) may not be connected to, or undefined when it may. */
   refusal(address: string): Refusal | undefined {
+    const known = this.verdicts.get(address);
+    if (known !== undefined) return known ?? undefined;
+    const verdict = this.check(address);
+    if (this.verdicts.size >= MAX_VERDICTS) this.verdicts.clear();
+    this.verdicts.set(address, verdict ?? null);
+    return verdict;
+  }
+
+  private check(address: string): Refusal | undefined {
     const ip = unmapIpv4(address);
     const type = isIP(ip) === 6 ? 'ipv6' : 'ipv4';
     if (this.allow.check(ip, type)) return undefined;

@@ -12,6 +12,8 @@ export abstract class ServerTransactionBase extends BaseTransaction implements S
   readonly source: Source;
   /** The most recent response sent: what a request retransmission gets again (17.2.1, 17.2.2). */
   protected last?: SipResponse;
+  /** The To tag of a response no longer kept (the 2xx of an Accepted INVITE transaction). */
+  protected forgottenTag?: string;
   private handlers?: EndHandler[];
   private endError?: SipError;
   private ended = false;
@@ -36,7 +38,7 @@ export abstract class ServerTransactionBase extends BaseTransaction implements S
 
   /** The To tag of the most recent response sent (a 100 Trying has none, 8.2.6.2). */
   get toTag(): string | undefined {
-    return this.last?.to.tag;
+    return this.last ? this.last.to.tag : this.forgottenTag;
   }
 
   onTerminated(handler: EndHandler): void {
