@@ -33,12 +33,17 @@ const CAUSES: Record<FetchPurpose, { unreachable: HangupCause; invalid: HangupCa
  * (spec 1.3), and otherwise comes back as the hangup cause with a reason for the log.
  */
 export class DocumentLoader {
-  /** The same document text is parsed and validated once (bounded LRU, frozen results). */
-  private readonly parsed = new ParseCache();
+  /**
+   * The same document text is parsed and validated once per process (bounded LRU, frozen
+   * results): a loader lives for one call, and an application answers every call with the
+   * same few documents, so the cache is shared by every loader.
+   */
+  static readonly parsed = new ParseCache();
 
   constructor(
     private readonly webhooks: WebhookClient,
     private readonly log: Logger,
+    private readonly parsed: ParseCache = DocumentLoader.parsed,
   ) {}
 
   async load(req: DocumentRequest, signal: AbortSignal): Promise<LoadResult> {
