@@ -208,6 +208,7 @@ export class LocalEndpoint implements MediaEndpoint, MediaTicker {
     return this.player.busy || this.dtmfOut.busy;
   }
 
+  /** Sends this period's packet, if any (MediaTicker); tells the clock when one went out. */
   onTick(tick: number, nowMs: number): void {
     this.lastTickMs = nowMs;
     this.session.poll(nowMs);
@@ -222,6 +223,7 @@ export class LocalEndpoint implements MediaEndpoint, MediaTicker {
       this.session.send(packet, this.tePt ?? OUR_TE_PT, ev.marker, ev.timestamp);
       this.tsEnd = (this.tsBase + (tick - this.tick0 + 1) * FRAME + this.tsShift) >>> 0;
       this.gap = true;
+      this.clock.sentMedia();
       return;
     }
     const frame = this.frame;
@@ -247,6 +249,7 @@ export class LocalEndpoint implements MediaEndpoint, MediaTicker {
       marker = true;
     }
     this.sendPcm(frame, this.catchUp(ts), marker || this.gap, nowMs);
+    this.clock.sentMedia();
   }
 
   /**
