@@ -53,15 +53,25 @@ function nextOctet(): number {
 
 /** The signature headers of one request to `url` (fresh nonces each call). */
 export function signatureHeaders(url: string | URL, authToken: string): Record<string, string> {
+  return signWithBase(signatureBaseUrl(url), authToken, {});
+}
+
+/**
+ * The signature headers for a request whose signed base URL (signatureBaseUrl) is already
+ * known, added to `into` (fresh nonces each call).
+ */
+export function signWithBase(
+  base: string,
+  authToken: string,
+  into: Record<string, string>,
+): Record<string, string> {
   const n2 = newNonce();
   const n3 = newNonce();
-  const base = signatureBaseUrl(url);
-  return {
-    'X-Vobiz-Signature-V2': hmac(authToken, `${base}${n2}`),
-    'X-Vobiz-Signature-V2-Nonce': n2,
-    'X-Vobiz-Signature-V3': hmac(authToken, `${base}.${n3}`),
-    'X-Vobiz-Signature-V3-Nonce': n3,
-  };
+  into['X-Vobiz-Signature-V2'] = hmac(authToken, `${base}${n2}`);
+  into['X-Vobiz-Signature-V2-Nonce'] = n2;
+  into['X-Vobiz-Signature-V3'] = hmac(authToken, `${base}.${n3}`);
+  into['X-Vobiz-Signature-V3-Nonce'] = n3;
+  return into;
 }
 
 export interface SignatureCheck {
