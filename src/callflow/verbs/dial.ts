@@ -21,6 +21,9 @@ import {
 
 type Target = NumberTarget | UserTarget;
 
+/** What stops a recording started on answer when the Dial is over (made once, no stack per call). */
+const DIAL_OVER = Object.freeze(Object.assign(new Error('the Dial is over'), { code: 'DIAL_OVER' as const }));
+
 interface Attempt {
   target: Target;
   leg?: OutboundLeg;
@@ -291,8 +294,8 @@ class DialRun {
     void this.callback('connected', leg);
     const target = this.attempts.find((a) => a.leg === leg)?.target;
     if (target?.sendDigits) ctx.background(sendDigits(leg, target.sendDigits, ctx));
-    const recording = new AbortController();
-    if (verb.record)
+    const recording = verb.record ? new AbortController() : undefined;
+    if (verb.record && recording)
       recordOnDialAnswer(verb.record, { a: ctx.endpoint, b: leg.endpoint }, ctx, recording.signal);
     let digits = '';
     let held = false;
@@ -368,7 +371,7 @@ class DialRun {
     });
     unregister();
     bridge.destroy();
-    recording.abort();
+    recording?.abort(DIAL_OVER);
     if (!detached) await peer.hangup();
     const last = peer instanceof OutboundLeg ? peer : leg;
     ctx.log.info({ reason, bLeg: last.uuid }, 'Dial ended');
