@@ -153,9 +153,11 @@ export class InviteServerTransaction extends ServerTransactionBase {
         // lingers 64*T1 with only what absorbs retransmissions, not the 2xx and its SDP.
         this.forgottenTag = this.last?.to.tag;
         this.last = undefined;
+        this.forgetRequest();
         this.timerL = this.setTimer(64 * T1, () => this.onTimerL());
         break;
       case 'completed':
+        this.forgetRequest();
         if (!this.reliable) this.timerG = this.setTimer(this.intervalG, () => this.onTimerG());
         this.timerH = this.setTimer(64 * T1, () => this.onTimerH());
         break;

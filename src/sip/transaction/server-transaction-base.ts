@@ -8,8 +8,8 @@ type EndHandler = (err?: SipError) => void;
 
 /** What the INVITE and non-INVITE server transactions share: the request, the last response, the end handlers. */
 export abstract class ServerTransactionBase extends BaseTransaction implements ServerTransaction {
-  readonly request: SipRequest;
   readonly source: Source;
+  private req: SipRequest | undefined;
   /** The most recent response sent: what a request retransmission gets again (17.2.1, 17.2.2). */
   protected last?: SipResponse;
   /** The To tag of a response no longer kept (the 2xx of an Accepted INVITE transaction). */
@@ -20,8 +20,22 @@ export abstract class ServerTransactionBase extends BaseTransaction implements S
 
   constructor(ctx: TransactionContext, id: string, request: SipRequest, source: Source) {
     super(ctx, id, source.protocol);
-    this.request = request;
+    this.req = request;
     this.source = source;
+  }
+
+  /**
+   * The request that created the transaction, until its final response is sent: then the
+   * TU is done with it, and a transaction that lingers (32 s for Completed over UDP, RFC 6026
+   * Accepted) absorbs retransmissions by its key and the last response alone.
+   */
+  get request(): SipRequest {
+    return this.req as SipRequest;
+  }
+
+  /** The final response went out: the request is let go (see `request`). */
+  protected forgetRequest(): void {
+    this.req = undefined;
   }
 
   abstract override readonly state: InviteServerState | NonInviteServerState;
