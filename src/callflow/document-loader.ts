@@ -3,7 +3,7 @@ import { HANGUP_CAUSES, type HangupCause } from '../calls/hangup-cause.ts';
 import type { Logger } from '../util/log.ts';
 import type { WebhookClient } from '../webhooks/webhook-client.ts';
 import { WebhookError } from '../webhooks/webhook-client.ts';
-import { parseVobizXml } from './parser/parse-vobiz-xml.ts';
+import { ParseCache } from './parser/parse-cache.ts';
 import type { FetchPurpose, HttpMethod, WebhookParams } from './verb.ts';
 
 export interface DocumentRequest {
@@ -33,9 +33,17 @@ const CAUSES: Record<FetchPurpose, { unreachable: HangupCause; invalid: HangupCa
  * (spec 1.3), and otherwise comes back as the hangup cause with a reason for the log.
  */
 export class DocumentLoader {
+  /**
+   * The same document text is parsed and validated once per process (bounded LRU, frozen
+   * results): a loader lives for one call, and an application answers every call with the
+   * same few documents, so the cache is shared by every loader.
+   */
+  static readonly parsed = new ParseCache();
+
   constructor(
     private readonly webhooks: WebhookClient,
     private readonly log: Logger,
+    private readonly parsed: ParseCache = DocumentLoader.parsed,
   ) {}
 
   async load(req: DocumentRequest, signal: AbortSignal): Promise<LoadResult> {
@@ -65,7 +73,7 @@ export class DocumentLoader {
         { url, method, params, purpose: 'sound', callUuid: params.CallUUID },
         { signal },
       );
-      const parsed = parseVobizXml(doc.text, { context: 'sound' });
+      const parsed = this.parsed.parse(doc.text, 'sound');
       if (!parsed.ok) {
         this.log.warn(
           { url: withoutQuery(url), problem: parsed.errors[0]?.message },
@@ -110,7 +118,7 @@ export class DocumentLoader {
       }
       throw err;
     }
-    const parsed = parseVobizXml(text);
+    const parsed = this.parsed.parse(text);
     for (const w of parsed.warnings) {
       this.log.warn({ url: withoutQuery(url), code: w.code, at: where(w) }, w.message);
     }

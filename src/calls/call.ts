@@ -186,11 +186,25 @@ export class Call extends EventEmitter<CallEvents> {
       { cause: end.cause.text, code: end.cause.code, source: end.source, detail: end.detail },
       'call ended',
     );
-    this.abort.abort(new Error(`call ended: ${end.cause.name}`));
+    this.abort.abort(endedReason(end.cause));
     await this.current.hangup(req.reject ?? { status: 480 });
     this.emit('ended', end);
     return end;
   }
+}
+
+/** The abort reason of a call's signal per hangup cause: made once, not a stack per call. */
+const ENDED_REASONS = new Map<string, Error>();
+
+function endedReason(cause: HangupCause): Error {
+  let reason = ENDED_REASONS.get(cause.name);
+  if (!reason) {
+    reason = Object.freeze(
+      Object.assign(new Error(`call ended: ${cause.name}`), { code: 'CALL_ENDED' as const }),
+    );
+    ENDED_REASONS.set(cause.name, reason);
+  }
+  return reason;
 }
 
 /** The cause of a leg that the peer (or the network) ended. */

@@ -6,6 +6,7 @@ import type { OutgoingResponse } from '../sip/dialog/outgoing-response.ts';
 import { SipError } from '../sip/errors.ts';
 import type { SipRequest } from '../sip/message/message.ts';
 import { LocalSdpSession } from '../sip/sdp/local-sdp-session.ts';
+import type { NegotiatedMedia } from '../sip/sdp/negotiated-media.ts';
 import type { Uas } from '../sip/ua/uas.ts';
 import type { Logger } from '../util/log.ts';
 import { answerReinvites } from './answer-reinvites.ts';
@@ -41,8 +42,9 @@ const MOVES: Readonly<Record<LegState, readonly LegState[]>> = {
  *      |                                  |         |                |
  *      +--reject() / CANCEL --------------+---------+---BYE either---+--> ended
  *
- * The endpoint is allocated and configured from the offer before anything is sent, so early
- * media and the 200 carry the same answer (RFC 3264 5: one answer per offer).
+ * The endpoint is allocated and the answer made from the offer before anything is sent, so
+ * early media and the 200 carry the same answer (RFC 3264 5: one answer per offer); the
+ * endpoint sends to the caller from the moment that answer goes out (183 or 200).
  */
 export class InboundLeg extends EventEmitter<LegEvents> implements CallLeg {
   readonly request: SipRequest;
@@ -50,16 +52,20 @@ export class InboundLeg extends EventEmitter<LegEvents> implements CallLeg {
   private dialog?: Dialog;
   private answering?: Promise<void>;
   private endInfo?: LegEnd;
+  /** Our answer, applied to the endpoint once it is sent (183 or 200); undefined after. */
+  private pendingMedia?: NegotiatedMedia;
 
   private constructor(
     private readonly uas: Uas,
     readonly endpoint: MediaEndpoint,
     private readonly sdp: LocalSdpSession,
     private readonly answerSdp: string,
+    answerMedia: NegotiatedMedia,
     private readonly log: Logger,
   ) {
     super();
     this.request = uas.request;
+    this.pendingMedia = answerMedia;
     uas.on('cancel', () => this.finish({ by: 'remote', status: 487, detail: 'the caller cancelled' }));
   }
 
@@ -94,8 +100,7 @@ export class InboundLeg extends EventEmitter<LegEvents> implements CallLeg {
     const sdp = new LocalSdpSession({ address: endpoint.capabilities().address });
     try {
       const answer = sdp.createAnswer(body, endpoint.capabilities());
-      endpoint.configure(answer.media);
-      return new InboundLeg(uas, endpoint, sdp, answer.sdp, log);
+      return new InboundLeg(uas, endpoint, sdp, answer.sdp, answer.media, log);
     } catch (err) {
       await endpoint.close();
       const status = err instanceof SipError && err.status ? err.status : 488;
@@ -125,6 +130,7 @@ export class InboundLeg extends EventEmitter<LegEvents> implements CallLeg {
   /** 183 Session Progress with the SDP answer: early media flows (RFC 3960 gateway model). */
   preAnswer(): void {
     if (this.current !== 'offered') return;
+    this.startMedia();
     this.dialog = this.uas.progress(183, { body: this.answerSdp, contentType: 'application/sdp' });
     this.transition('early');
   }
@@ -156,6 +162,7 @@ export class InboundLeg extends EventEmitter<LegEvents> implements CallLeg {
   private async runAnswer(): Promise<void> {
     const pending = this.current === 'early' ? this.dialog : undefined;
     this.transition('answering');
+    this.startMedia();
     try {
       const dialog = await this.uas.accept({ body: this.answerSdp, contentType: 'application/sdp' });
       this.dialog = dialog;
@@ -176,6 +183,18 @@ export class InboundLeg extends EventEmitter<LegEvents> implements CallLeg {
       });
       throw err;
     }
+  }
+
+  /**
+   * Points the endpoint at the caller as our answer goes out. Not before: until the caller
+   * has our answer there is no session to send to (RFC 3264), so a ringing call sends no
+   * idle silence (which, under load, only made the backlog worse).
+   */
+  private startMedia(): void {
+    const media = this.pendingMedia;
+    if (!media) return;
+    this.pendingMedia = undefined;
+    this.endpoint.configure(media);
   }
 
   private watch(dialog: Dialog): void {

@@ -7,7 +7,10 @@ import { type Clock, systemClock, type TimerHandle } from '../util/clock.ts';
 export type TickPhase = 'mix' | 'send' | 'record';
 
 export interface MediaTicker {
-  /** `tick` counts periods since the clock started; a skipped period leaves a gap in it. */
+  /**
+   * `tick` counts periods since the clock started; a skipped period leaves a gap in it.
+   * A ticker that sends media calls MediaClock.sentMedia().
+   */
   onTick(tick: number, nowMs: number): void;
 }
 
@@ -30,6 +33,12 @@ const SPIN_MS = 1;
  * The one clock of the process's outgoing media. Period n is due at start + n * period,
  * computed from the start time so rounding never accumulates into drift; one timer serves
  * every call. The timer runs only while someone is registered.
+ *
+ * The last millisecond before a period is stepped with setImmediate (the loop spins) only
+ * when the previous tick sent media: packets then leave on time to a fraction of a
+ * millisecond. Ticks that send nothing (bridged calls relay as packets arrive; RTCP is
+ * not that punctual) are left to the timer alone, up to a millisecond late, and the
+ * process does not spin for them.
  */
 export class MediaClock {
   readonly periodMs: number;
@@ -43,6 +52,9 @@ export class MediaClock {
   private errorHandler: (err: unknown) => void = () => {};
   /** Only on the real clock: a test clock steps time itself. */
   private readonly spin: boolean;
+  /** The last tick sent media: step the next one precisely. */
+  private precise = true;
+  private sentThisTick = false;
   private readonly fireBound = () => this.fire();
 
   constructor(opts: { periodMs?: number; clock?: Clock } = {}) {
@@ -108,7 +120,8 @@ export class MediaClock {
     const due = this.startMs + this.next * this.periodMs;
     // Node's timers have millisecond granularity and count from the loop's cached time: wake
     // a little early, then step the loop with setImmediate until the period is due.
-    const delay = Math.max(0, Math.floor(due - this.clock.now() - (this.spin ? SPIN_MS : 0)));
+    const early = this.spin && this.precise ? SPIN_MS : 0;
+    const delay = Math.max(0, Math.floor(due - this.clock.now() - early));
     this.timer?.cancel();
     this.timer = this.clock.setTimer(delay, () => this.fire());
   }
@@ -116,7 +129,8 @@ export class MediaClock {
   private fire(): void {
     const now = this.clock.now();
     if (this.spin && now < this.startMs + this.next * this.periodMs) {
-      setImmediate(this.fireBound);
+      if (this.precise) setImmediate(this.fireBound);
+      else this.arm();
       return;
     }
     const behind = Math.floor((now - this.startMs) / this.periodMs) - this.next;
@@ -136,7 +150,13 @@ export class MediaClock {
     else this.timer = undefined;
   }
 
+  /** A ticker sent media in the tick under way: the next tick is stepped precisely. */
+  sentMedia(): void {
+    this.sentThisTick = true;
+  }
+
   private runTick(tick: number, now: number): void {
+    this.sentThisTick = false;
     for (const phase of PHASES) {
       for (const t of this.phases.get(phase) as Set<MediaTicker>) {
         try {
@@ -146,5 +166,6 @@ export class MediaClock {
         }
       }
     }
+    this.precise = this.sentThisTick;
   }
 }

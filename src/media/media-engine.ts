@@ -107,6 +107,8 @@ export interface MediaConference {
 export interface MediaEngineStats {
   endpoints: number;
   portsInUse: number;
+  /** Port pairs of ended legs kept bound for reuse. */
+  portsIdle?: number;
   portCapacity: number;
   bridges: number;
   conferences: number;

@@ -26,7 +26,22 @@ import type {
   Store,
 } from './types.ts';
 
-const copy = <T>(v: T): T => structuredClone(v);
+/**
+ * A deep copy of a record: plain objects, arrays and primitives copied by hand (records are
+ * JSON-like, and structuredClone serializes them, several times per call); anything else
+ * (a Date, a Map ...) goes through structuredClone.
+ */
+function copy<T>(v: T): T {
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) return v.map(copy) as T;
+  if (Object.getPrototypeOf(v) !== Object.prototype) return structuredClone(v);
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(v)) {
+    const value = (v as Record<string, unknown>)[key];
+    out[key] = value === null || typeof value !== 'object' ? value : copy(value);
+  }
+  return out as T;
+}
 
 class MemoryCalls implements CallStore {
   private readonly calls = new Map<string, LiveCallRecord>();

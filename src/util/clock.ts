@@ -12,10 +12,24 @@ export interface Clock {
   setTimer(ms: number, fn: () => void): TimerHandle;
 }
 
+/** A timer of the system clock: one object per timer, no closure (timers are many per call). */
+class SystemTimer implements TimerHandle {
+  private readonly t: NodeJS.Timeout;
+
+  constructor(ms: number, fn: () => void) {
+    this.t = setTimeout(fn, ms);
+  }
+
+  cancel(): void {
+    clearTimeout(this.t);
+  }
+}
+
 export const systemClock: Clock = {
-  now: () => performance.now(),
+  now() {
+    return performance.now();
+  },
   setTimer(ms, fn) {
-    const t = setTimeout(fn, ms);
-    return { cancel: () => clearTimeout(t) };
+    return new SystemTimer(ms, fn);
   },
 };

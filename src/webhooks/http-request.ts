@@ -11,15 +11,26 @@
  */
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
-import type { Socket } from 'node:net';
+import { isIP, type Socket } from 'node:net';
 import type { Clock, TimerHandle } from '../util/clock.ts';
 import type { WebhookErrorCode } from './errors.ts';
 import { pinnedLookup, type ResolvedAddress } from './outbound-policy.ts';
 import type { RetryCondition } from './retry-policy.ts';
 
+/** The parts of the URL an exchange uses (a URL object has them). */
+export interface RequestUrl {
+  readonly protocol: string;
+  readonly hostname: string;
+  readonly port: string;
+  readonly pathname: string;
+  readonly search: string;
+  readonly username: string;
+  readonly password: string;
+}
+
 export interface ExchangeOptions {
   /** Absolute URL without fragment; its query (already with GET fields) is sent as is. */
-  url: URL;
+  url: RequestUrl;
   method: 'GET' | 'POST';
   headers: Record<string, string>;
   body?: Buffer;
@@ -78,6 +89,8 @@ export function exchange(o: ExchangeOptions): Promise<ExchangeResult> {
     };
     let readTimer: TimerHandle | undefined;
     let connectTimer: TimerHandle | undefined;
+    /** When data last came (the read timer checks it rather than being re-armed per chunk). */
+    let lastRead = 0;
     const chunks: Buffer[] = [];
     let size = 0;
 
@@ -92,7 +105,8 @@ export function exchange(o: ExchangeOptions): Promise<ExchangeResult> {
       method: o.method,
       headers: o.headers,
       agent: o.agent,
-      lookup: pinnedLookup(o.addresses),
+      // An IP literal is connected to as it is (checked before); a name only through the checked addresses.
+      ...(isIP(host) === 0 ? { lookup: pinnedLookup(o.addresses) } : {}),
       auth: o.url.username
         ? `${decodeURIComponent(o.url.username)}:${decodeURIComponent(o.url.password)}`
         : undefined,
@@ -115,28 +129,37 @@ export function exchange(o: ExchangeOptions): Promise<ExchangeResult> {
       status?: number,
     ): void => finish({ ok: false, code, message, condition, status });
 
-    const armRead = (): void => {
-      readTimer?.cancel();
-      readTimer = o.clock.setTimer(o.readTimeoutMs, () =>
-        fail('TIMEOUT', `read timeout: no data for ${o.readTimeoutMs} ms`, 'rt'),
-      );
+    // One inactivity timer for the whole read: it fires readTimeoutMs after it was armed and,
+    // when data came meanwhile, waits again for what is left since the last data.
+    const onReadTimer = (): void => {
+      const idle = o.clock.now() - lastRead;
+      if (idle >= o.readTimeoutMs) fail('TIMEOUT', `read timeout: no data for ${o.readTimeoutMs} ms`, 'rt');
+      else readTimer = o.clock.setTimer(o.readTimeoutMs - idle, onReadTimer);
+    };
+    const sawData = (): void => {
+      lastRead = o.clock.now();
+      readTimer ??= o.clock.setTimer(o.readTimeoutMs, onReadTimer);
     };
     const connected = (): void => {
       if (phase !== 'connecting') return;
       transition('waiting');
       connectTimer?.cancel();
-      armRead();
+      sawData();
     };
     const onAbort = (): void => fail('ABORTED', 'request aborted');
     const budgetTimer = o.clock.setTimer(o.budgetMs, () => fail('TIMEOUT', 'total time budget exhausted'));
-    connectTimer = o.clock.setTimer(o.connectTimeoutMs, () =>
-      fail('TIMEOUT', `connect timeout after ${o.connectTimeoutMs} ms`, 'ct'),
-    );
     o.signal.addEventListener('abort', onAbort, { once: true });
 
     req.on('socket', (socket: Socket) => {
-      if (req.reusedSocket || !socket.connecting) connected();
-      else socket.once(isHttps ? 'secureConnect' : 'connect', connected);
+      if (req.reusedSocket || !socket.connecting) {
+        connected();
+        return;
+      }
+      // A new connection: the connect timeout runs until it is up.
+      connectTimer = o.clock.setTimer(o.connectTimeoutMs, () =>
+        fail('TIMEOUT', `connect timeout after ${o.connectTimeoutMs} ms`, 'ct'),
+      );
+      socket.once(isHttps ? 'secureConnect' : 'connect', connected);
     });
 
     req.on('error', (err: NodeJS.ErrnoException) => {
@@ -167,7 +190,7 @@ export function exchange(o: ExchangeOptions): Promise<ExchangeResult> {
       connected();
       if (phase !== 'waiting') return; // already failed (timeout, abort)
       transition('reading');
-      armRead();
+      sawData();
       const status = res.statusCode ?? 0;
       const contentType = headerValue(res.headers['content-type']);
       const keep = o.keepBody(status, contentType);
@@ -179,7 +202,7 @@ export function exchange(o: ExchangeOptions): Promise<ExchangeResult> {
       }
       res.on('data', (chunk: Buffer) => {
         if (phase === 'done') return;
-        armRead();
+        sawData();
         size += chunk.length;
         if (size > limit) {
           if (keep) fail('TOO_LARGE', `document exceeds ${o.maxBytes} bytes`, undefined, status);

@@ -45,10 +45,17 @@ const DEFAULT_REFUSED: ReadonlyArray<[Refusal, string]> = [
   ['broadcast', '255.255.255.255/32'],
 ];
 
+const MAX_VERDICTS = 1024;
+
 export class OutboundPolicy {
   private readonly allow = new BlockList();
   private readonly deny = new BlockList();
   private readonly defaults: Array<[Refusal, BlockList]> = [];
+  /**
+   * Verdicts per address: the lists never change after construction, and a BlockList check
+   * builds a SocketAddress each time. Bounded: cleared when full.
+   */
+  private readonly verdicts = new Map<string, Refusal | null>();
 
   constructor(opts: OutboundPolicyOptions = {}) {
     for (const c of opts.allow ?? []) addCidr(this.allow, c);
@@ -62,6 +69,15 @@ export class OutboundPolicy {
 
   /** Why `address` (an IP literal) may not be connected to, or undefined when it may. */
   refusal(address: string): Refusal | undefined {
+    const known = this.verdicts.get(address);
+    if (known !== undefined) return known ?? undefined;
+    const verdict = this.check(address);
+    if (this.verdicts.size >= MAX_VERDICTS) this.verdicts.clear();
+    this.verdicts.set(address, verdict ?? null);
+    return verdict;
+  }
+
+  private check(address: string): Refusal | undefined {
     const ip = unmapIpv4(address);
     const type = isIP(ip) === 6 ? 'ipv6' : 'ipv4';
     if (this.allow.check(ip, type)) return undefined;
@@ -85,25 +101,43 @@ export async function resolveTarget(
   policy: OutboundPolicy,
   resolver: HostResolver = systemResolver,
 ): Promise<TargetResolution> {
-  const host = hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
-  const literal = isIP(host);
+  const literal = resolveLiteral(hostname, policy);
+  if (literal) return literal;
+  const host = unbracket(hostname);
   let candidates: ResolvedAddress[];
-  if (literal !== 0) {
-    candidates = [{ address: host, family: literal === 6 ? 6 : 4 }];
-  } else {
-    try {
-      candidates = await resolver(host);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? 'unknown error';
-      return { ok: false, code: 'DNS', message: `cannot resolve ${host}: ${code}` };
-    }
-    if (candidates.length === 0) return { ok: false, code: 'DNS', message: `${host} has no address` };
+  try {
+    candidates = await resolver(host);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'unknown error';
+    return { ok: false, code: 'DNS', message: `cannot resolve ${host}: ${code}` };
   }
+  if (candidates.length === 0) return { ok: false, code: 'DNS', message: `${host} has no address` };
+  return checkCandidates(host, candidates, false, policy);
+}
+
+/** resolveTarget for an IP literal, at once (no promise); undefined for a host name. */
+export function resolveLiteral(hostname: string, policy: OutboundPolicy): TargetResolution | undefined {
+  const host = unbracket(hostname);
+  const literal = isIP(host);
+  if (literal === 0) return undefined;
+  return checkCandidates(host, [{ address: host, family: literal === 6 ? 6 : 4 }], true, policy);
+}
+
+function unbracket(hostname: string): string {
+  return hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
+}
+
+function checkCandidates(
+  host: string,
+  candidates: ResolvedAddress[],
+  literal: boolean,
+  policy: OutboundPolicy,
+): TargetResolution {
   const allowed = candidates.filter((c) => policy.refusal(c.address) === undefined);
   if (allowed.length === 0) {
     const first = candidates[0];
     const why = policy.refusal(first.address);
-    const shown = literal !== 0 ? host : `${host} -> ${first.address}`;
+    const shown = literal ? host : `${host} -> ${first.address}`;
     return { ok: false, code: 'FORBIDDEN_ADDRESS', message: `${shown} is refused (${why})` };
   }
   return { ok: true, addresses: allowed };

@@ -7,7 +7,7 @@
  *
  * The body is not signed (canonical Vobiz page). Each nonce is a random 20-digit decimal.
  */
-import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomFillSync, timingSafeEqual } from 'node:crypto';
 
 export type SignatureVersion = 'v2' | 'v3';
 
@@ -27,22 +27,51 @@ export function signatureV2(url: string | URL, nonce: string, authToken: string)
 
 /** A fresh random 20-digit decimal nonce (first digit non-zero, so always 20 digits long). */
 export function newNonce(): string {
-  let s = String(randomInt(1, 10));
-  // randomInt's range is limited to 2^48: draw the remaining 19 digits in small chunks.
-  while (s.length < 20) s += String(randomInt(0, 1_000_000)).padStart(6, '0');
-  return s.slice(0, 20);
+  // One digit per random octet below 250 (250 = 25 x 10: no digit is favoured); octets come
+  // from a pooled buffer refilled by the CSPRNG, not one crypto call per digit.
+  let s = '';
+  while (s.length < 20) {
+    const b = nextOctet();
+    if (b >= 250) continue;
+    const digit = b % 10;
+    if (s.length === 0 && digit === 0) continue;
+    s += String.fromCharCode(48 + digit);
+  }
+  return s;
+}
+
+const pool = Buffer.alloc(4096);
+let poolAt = pool.length;
+
+function nextOctet(): number {
+  if (poolAt === pool.length) {
+    randomFillSync(pool);
+    poolAt = 0;
+  }
+  return pool[poolAt++];
 }
 
 /** The signature headers of one request to `url` (fresh nonces each call). */
 export function signatureHeaders(url: string | URL, authToken: string): Record<string, string> {
+  return signWithBase(signatureBaseUrl(url), authToken, {});
+}
+
+/**
+ * The signature headers for a request whose signed base URL (signatureBaseUrl) is already
+ * known, added to `into` (fresh nonces each call).
+ */
+export function signWithBase(
+  base: string,
+  authToken: string,
+  into: Record<string, string>,
+): Record<string, string> {
   const n2 = newNonce();
   const n3 = newNonce();
-  return {
-    'X-Vobiz-Signature-V2': signatureV2(url, n2, authToken),
-    'X-Vobiz-Signature-V2-Nonce': n2,
-    'X-Vobiz-Signature-V3': signatureV3(url, n3, authToken),
-    'X-Vobiz-Signature-V3-Nonce': n3,
-  };
+  into['X-Vobiz-Signature-V2'] = hmac(authToken, `${base}${n2}`);
+  into['X-Vobiz-Signature-V2-Nonce'] = n2;
+  into['X-Vobiz-Signature-V3'] = hmac(authToken, `${base}.${n3}`);
+  into['X-Vobiz-Signature-V3-Nonce'] = n3;
+  return into;
 }
 
 export interface SignatureCheck {

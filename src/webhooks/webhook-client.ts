@@ -16,15 +16,21 @@ import { type Clock, systemClock } from '../util/clock.ts';
 import type { Logger } from '../util/log.ts';
 import { abortableSleep, raceAbort } from './abortable.ts';
 import { WebhookError } from './errors.ts';
-import { exchange } from './http-request.ts';
-import { type HostResolver, OutboundPolicy, resolveTarget, systemResolver } from './outbound-policy.ts';
+import { exchange, type RequestUrl } from './http-request.ts';
+import {
+  type HostResolver,
+  OutboundPolicy,
+  resolveLiteral,
+  resolveTarget,
+  systemResolver,
+} from './outbound-policy.ts';
+import { formEncode, PreparedUrls } from './prepared-url.ts';
 import {
   decodeDocument,
   isSuccess,
   isXmlContentType,
   judgeResponse,
   type WebhookKind as Kind,
-  redactUrl,
 } from './response-check.ts';
 import {
   applyFragment,
@@ -34,7 +40,7 @@ import {
   NOTIFY_RETRY,
   type RetryPolicy,
 } from './retry-policy.ts';
-import { signatureHeaders } from './signature.ts';
+import { signWithBase } from './signature.ts';
 import { defaultUserAgent } from './user-agent.ts';
 import type { FetchedDocument, NotifyResult, WebhookClientOptions, WebhookRequest } from './webhook-types.ts';
 
@@ -74,6 +80,9 @@ type RunResult =
     }
   | { ok: false; error: WebhookError; durationMs: number };
 
+/** The reason of an abort the caller's signal or the shutdown passes on (no stack each time). */
+const ABORTED = Object.freeze(Object.assign(new Error('webhook request aborted'), { code: 'ABORTED' }));
+
 /** How much of a notification's reply is read before the connection is dropped. */
 const NOTIFY_DRAIN_BYTES = 64 * 1024;
 
@@ -92,6 +101,7 @@ export class WebhookClient {
   };
   /** Aborts whatever is still in flight once close() has waited long enough. */
   private readonly shutdown = new AbortController();
+  private readonly urls = new PreparedUrls();
   private state: ClientState = 'open';
   private inflight = 0;
   private idleWaiters: Array<() => void> = [];
@@ -185,18 +195,26 @@ export class WebhookClient {
 
   private async run(req: WebhookRequest, kind: Kind, signal: AbortSignal | undefined): Promise<RunResult> {
     const start = this.clock.now();
-    const stop = new AbortController();
-    const onAbort = (): void => stop.abort();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    this.shutdown.signal.addEventListener('abort', onAbort, { once: true });
-    if (signal?.aborted || this.state === 'closed') stop.abort();
     this.inflight++;
     let result: RunResult;
     try {
-      result = await this.attempts(req, kind, stop.signal, start);
+      if (!signal) {
+        // Only the client's shutdown stops it: its signal is the request's (closed: aborted).
+        result = await this.attempts(req, kind, this.shutdown.signal, start);
+      } else {
+        const stop = new AbortController();
+        const onAbort = (): void => stop.abort(ABORTED);
+        signal.addEventListener('abort', onAbort, { once: true });
+        this.shutdown.signal.addEventListener('abort', onAbort, { once: true });
+        if (signal.aborted || this.state === 'closed') stop.abort(ABORTED);
+        try {
+          result = await this.attempts(req, kind, stop.signal, start);
+        } finally {
+          signal.removeEventListener('abort', onAbort);
+          this.shutdown.signal.removeEventListener('abort', onAbort);
+        }
+      }
     } finally {
-      signal?.removeEventListener('abort', onAbort);
-      this.shutdown.signal.removeEventListener('abort', onAbort);
       this.inflight--;
       if (this.inflight === 0) for (const w of this.idleWaiters.splice(0)) w();
     }
@@ -212,40 +230,37 @@ export class WebhookClient {
   ): Promise<RunResult> {
     const elapsed = (): number => Math.round(this.clock.now() - start);
     const failed = (error: WebhookError): RunResult => ({ ok: false, error, durationMs: elapsed() });
-    const logUrl = redactUrl(req.url);
 
-    let url: URL;
-    try {
-      url = new URL(req.url);
-    } catch {
-      return failed(new WebhookError('INVALID_URL', 'not an absolute URL', { url: logUrl }));
+    const prepared = this.urls.get(req.url);
+    if (!prepared.ok) {
+      return failed(new WebhookError('INVALID_URL', prepared.message, { url: prepared.logUrl }));
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      return failed(
-        new WebhookError('INVALID_URL', `scheme ${url.protocol} is not http(s)`, { url: logUrl }),
-      );
-    }
+    const parsed = prepared.url;
+    const logUrl = parsed.logUrl;
     // Spec 1.6: the fragment is a retry policy, never sent.
-    const policy = applyFragment(
-      kind === 'document' ? this.documentPolicy : this.notifyPolicy,
-      url.hash.slice(1),
-      (message, fields) => this.log.warn({ purpose: req.purpose, url: logUrl, ...fields }, message),
-    );
-    url.hash = '';
-    const requested = url.href;
+    const base = kind === 'document' ? this.documentPolicy : this.notifyPolicy;
+    const policy = parsed.fragment
+      ? applyFragment(base, parsed.fragment, (message, fields) =>
+          this.log.warn({ purpose: req.purpose, url: logUrl, ...fields }, message),
+        )
+      : base;
+    const requested = parsed.href;
     if (signal.aborted) return failed(new WebhookError('ABORTED', 'request aborted', { url: logUrl }));
 
     // Spec 5.1: form fields in the POST body, or appended to the GET query (kept as it is).
-    const form = new URLSearchParams(req.params).toString();
+    const form = formEncode(req.params);
     let body: Buffer | undefined;
+    let url: RequestUrl = parsed;
     if (req.method === 'GET') {
-      if (form) url.search = url.search ? `${url.search}&${form}` : `?${form}`;
+      if (form) url = { ...parsed, search: parsed.search ? `${parsed.search}&${form}` : `?${form}` };
     } else {
       body = Buffer.from(form, 'utf8');
     }
 
     const deadline = start + policy.totalTimeoutMs;
-    const target = await raceAbort(resolveTarget(url.hostname, this.outbound, this.resolver), signal);
+    const target =
+      resolveLiteral(parsed.hostname, this.outbound) ??
+      (await raceAbort(resolveTarget(parsed.hostname, this.outbound, this.resolver), signal));
     if (target === undefined) return failed(new WebhookError('ABORTED', 'request aborted', { url: logUrl }));
     if (!target.ok) return failed(new WebhookError(target.code, target.message, { url: logUrl }));
 
@@ -260,7 +275,7 @@ export class WebhookClient {
       const res = await exchange({
         url,
         method: req.method,
-        headers: this.headers(url, kind, body),
+        headers: this.headers(parsed.signatureBase, kind, body),
         body,
         addresses: target.addresses,
         agent: url.protocol === 'https:' ? this.agents.https : this.agents.http,
@@ -305,12 +320,9 @@ export class WebhookClient {
     }
   }
 
-  private headers(url: URL, kind: Kind, body: Buffer | undefined): Record<string, string> {
-    const h: Record<string, string> = {
-      'User-Agent': this.userAgent,
-      // Spec 5.11: V2 and V3 signatures, fresh nonces per try.
-      ...signatureHeaders(url, this.opts.authToken),
-    };
+  private headers(signatureBase: string, kind: Kind, body: Buffer | undefined): Record<string, string> {
+    // Spec 5.11: V2 and V3 signatures, fresh nonces per try.
+    const h = signWithBase(signatureBase, this.opts.authToken, { 'User-Agent': this.userAgent });
     if (kind === 'document') h.Accept = 'application/xml, text/xml';
     if (body) {
       h['Content-Type'] = 'application/x-www-form-urlencoded';
@@ -320,11 +332,16 @@ export class WebhookClient {
   }
 
   private logOutcome(req: WebhookRequest, kind: Kind, r: RunResult): void {
+    // A success is logged at debug (notifications) or info (documents): most deployments
+    // log neither, and the record is not even built then.
+    const level = r.ok ? (kind === 'notify' ? 'debug' : 'info') : 'warn';
+    if (!this.log.isLevelEnabled(level)) return;
+    const prepared = this.urls.get(req.url);
     const fields = {
       purpose: req.purpose,
       callUuid: req.callUuid,
       method: req.method,
-      url: redactUrl(req.url),
+      url: prepared.ok ? prepared.url.logUrl : prepared.logUrl,
     };
     if (r.ok) {
       const done = { ...fields, status: r.status, attempts: r.attempts, durationMs: r.durationMs };

@@ -94,6 +94,10 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
       while (pb.ua.dialogCount > 0 && Date.now() < until) await sleep(20);
       assert.equal(pb.ua.dialogCount, 0, 'dialogs left');
       assert.equal(pb.webhooks.pending, 0, 'webhook requests in flight');
+      assert.equal(pb.media.stats().portsInUse, 0, 'RTP ports still allocated');
+      // Pairs of ended legs rest bound for reuse (the pool's, not leaked): closed, the
+      // whole range must be free.
+      await pb.media.closeIdlePorts();
       await assertRangeFree(rtp);
     },
     async close() {

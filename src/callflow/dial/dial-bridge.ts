@@ -18,6 +18,9 @@ const MOVES: Readonly<Record<DialBridgeState, readonly DialBridgeState[]>> = {
   over: [],
 };
 
+/** What stops a recording started on answer when the Dial is over (made once, no stack per call). */
+const DIAL_OVER = Object.freeze(Object.assign(new Error('the Dial is over'), { code: 'DIAL_OVER' as const }));
+
 export class DialBridgeError extends Error {
   override name = 'DialBridgeError';
   constructor(
@@ -69,7 +72,7 @@ export class DialBridge implements BridgeHandle {
   private digits = '';
   private offDigits: () => void = () => {};
   private recording?: DialRecording;
-  private readonly recordingStop = new AbortController();
+  private recordingStop?: AbortController;
   private detached?: HangupSource;
   private cleanup: () => void = () => {};
   private resolveOver!: (reason: BridgeEndReason) => void;
@@ -115,6 +118,7 @@ export class DialBridge implements BridgeHandle {
   async run(): Promise<BridgeOutcome> {
     const { verb, ctx } = this.deps;
     if (verb.record) {
+      this.recordingStop = new AbortController();
       this.recording = recordOnDialAnswer(
         verb.record,
         { a: this.aEndpoint, b: this.peerLeg.endpoint },
@@ -138,7 +142,7 @@ export class DialBridge implements BridgeHandle {
     const reason = await this.over;
     unregister();
     this.media.destroy();
-    this.recordingStop.abort();
+    this.recordingStop?.abort(DIAL_OVER);
     if (!this.detached) await this.peerLeg.hangup();
     return { reason, peer: this.peerLeg, ...(this.detached ? { detachedBy: this.detached } : {}) };
   }

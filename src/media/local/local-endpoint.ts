@@ -83,7 +83,9 @@ export class LocalEndpoint implements MediaEndpoint, MediaTicker {
   private readonly dtmfListeners = new Set<(e: DtmfEvent) => void>();
   private readonly packetListeners = new Set<PacketListener>();
   private readonly rfc4733: Rfc4733Receiver;
-  private readonly detector: InbandDtmfDetector;
+  /** Made on the first audio to listen to: most bridged legs never need it. */
+  private detector: InbandDtmfDetector | undefined;
+  private readonly onDigit = (e: DtmfEvent): void => this.emitDtmf(e);
   private readonly dtmfOut = new DtmfSender();
   private isClosed = false;
   private removeTicker: () => void;
@@ -102,9 +104,7 @@ export class LocalEndpoint implements MediaEndpoint, MediaTicker {
     this.idleSilence = deps.options.idleSilence ?? true;
     this.inbandForced = deps.options.inbandDtmf !== undefined;
     this.inband = deps.options.inbandDtmf ?? true;
-    const onDigit = (e: DtmfEvent) => this.emitDtmf(e);
-    this.rfc4733 = new Rfc4733Receiver({ onDigit });
-    this.detector = new InbandDtmfDetector({ onDigit });
+    this.rfc4733 = new Rfc4733Receiver({ onDigit: this.onDigit });
     this.session.onRtp = (h, packet, at) => this.receive(h, packet, at);
     this.tick0 = this.clock.currentTick + 1;
     this.removeTicker = this.clock.add(this, 'send');
@@ -208,6 +208,7 @@ export class LocalEndpoint implements MediaEndpoint, MediaTicker {
     return this.player.busy || this.dtmfOut.busy;
   }
 
+  /** Sends this period's packet, if any (MediaTicker); tells the clock when one went out. */
   onTick(tick: number, nowMs: number): void {
     this.lastTickMs = nowMs;
     this.session.poll(nowMs);
@@ -222,6 +223,7 @@ export class LocalEndpoint implements MediaEndpoint, MediaTicker {
       this.session.send(packet, this.tePt ?? OUR_TE_PT, ev.marker, ev.timestamp);
       this.tsEnd = (this.tsBase + (tick - this.tick0 + 1) * FRAME + this.tsShift) >>> 0;
       this.gap = true;
+      this.clock.sentMedia();
       return;
     }
     const frame = this.frame;
@@ -247,6 +249,7 @@ export class LocalEndpoint implements MediaEndpoint, MediaTicker {
       marker = true;
     }
     this.sendPcm(frame, this.catchUp(ts), marker || this.gap, nowMs);
+    this.clock.sentMedia();
   }
 
   /**
@@ -329,7 +332,10 @@ export class LocalEndpoint implements MediaEndpoint, MediaTicker {
       if (needPcm) {
         const pcm = this.decode(codec, packet.subarray(h.payloadOffset, h.payloadOffset + h.payloadLength));
         for (const l of this.inListeners) l(pcm, arrivalMs);
-        if (this.inband) this.detector.process(pcm);
+        if (this.inband) {
+          this.detector ??= new InbandDtmfDetector({ onDigit: this.onDigit });
+          this.detector.process(pcm);
+        }
       }
     } else if (pt === OUR_TE_PT || pt === this.tePt) {
       this.rfc4733.push(

@@ -1,6 +1,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { isIP } from 'node:net';
 import { type Logger, silentLogger } from '../../util/log.ts';
+import { IdlePairs } from './idle-pairs.ts';
 
 /**
  * UDP port pairs for RTP sessions out of a configured range (PATCHBAY_RTP_PORTS): RTP on
@@ -17,6 +18,24 @@ export interface RtpPortPoolOptions {
   /** SO_RCVBUF / SO_SNDBUF per socket; the kernel may cap them. Default 256 KiB. */
   bufferSize?: number;
   logger?: Logger;
+  /** Keep released pairs bound and hand them out again (see PairReuseOptions). Default: off. */
+  reuse?: PairReuseOptions;
+}
+
+/**
+ * Released pairs stay bound, up to `maxIdle`, and are handed out again after a rest:
+ * binding and closing two sockets per leg is a good part of a call's cost. A pair resting
+ * still reads (and drops) what its previous peer sent; it is closed after `maxIdleMs`
+ * without use, and by close().
+ */
+export interface PairReuseOptions {
+  maxIdle: number;
+  /** Least time between a pair's release and its reuse, ms. Default 2000. */
+  restMs?: number;
+  /** A pair idle this long is closed, ms. Default 60000. */
+  maxIdleMs?: number;
+  /** Monotonic ms. Default performance.now. */
+  now?: () => number;
 }
 
 export interface AllocateOptions {
@@ -32,7 +51,10 @@ export interface PortAllocation {
   readonly host: string;
   readonly rtp: Socket;
   readonly rtcp?: Socket;
-  /** Closes both sockets and returns the pair to the pool. Idempotent. */
+  /**
+   * Returns the pair to the pool: its sockets are closed, or with reuse kept bound with
+   * their 'message' listeners removed. Idempotent.
+   */
   release(): Promise<void>;
 }
 
@@ -68,6 +90,12 @@ export class RtpPortPool {
   /** Index of the next pair to try: moves on every attempt, so a released pair rests a while. */
   private cursor = 0;
   private live = 0;
+  private readonly idle: IdlePairs | undefined;
+  private readonly maxIdleMs: number;
+  private readonly now: () => number;
+  private closed = false;
+  /** Allocations served by a pair kept bound. */
+  reused = 0;
 
   constructor(opts: RtpPortPoolOptions) {
     const { low, high } = opts;
@@ -83,6 +111,15 @@ export class RtpPortPool {
     if (isIP(this.host) === 0) throw new TypeError(`RTP bind host is not an IP address: ${this.host}`);
     this.bufferSize = opts.bufferSize ?? DEFAULT_BUFFER_SIZE;
     this.log = opts.logger ?? silentLogger;
+    const reuse = opts.reuse;
+    this.idle = reuse && reuse.maxIdle > 0 ? new IdlePairs(reuse.maxIdle, reuse.restMs ?? 2000) : undefined;
+    this.maxIdleMs = reuse?.maxIdleMs ?? 60_000;
+    this.now = reuse?.now ?? (() => performance.now());
+  }
+
+  /** Released pairs kept bound for reuse. */
+  get idleCount(): number {
+    return this.idle?.size ?? 0;
   }
 
   /** Live allocations. */
@@ -96,8 +133,9 @@ export class RtpPortPool {
   }
 
   /**
-   * Binds the next free pair. Ports another process holds (EADDRINUSE) are skipped; when
-   * every pair has been tried, rejects with PortRangeExhaustedError. Other bind errors
+   * A pair kept for reuse that has rested long enough, else binds the next free pair. Ports
+   * another process holds (EADDRINUSE) are skipped; when every pair has been tried, rejects
+   * with PortRangeExhaustedError. Other bind errors
    * (e.g. EADDRNOTAVAIL for a host that is not local) reject as they are.
    */
   async allocate(opts: AllocateOptions = {}): Promise<PortAllocation> {
@@ -105,6 +143,57 @@ export class RtpPortPool {
     const family = isIP(host);
     if (family === 0) throw new TypeError(`RTP bind host is not an IP address: ${host}`);
     const type = family === 6 ? 'udp6' : 'udp4';
+    const rtcpMux = opts.rtcpMux === true;
+    if (this.idle) {
+      const now = this.now();
+      this.expire(now);
+      const pair = this.idle.take(host, rtcpMux, now);
+      if (pair) return this.reuse(pair);
+    }
+    const fresh = await this.bindNext(type, host, rtcpMux);
+    if (fresh) return fresh;
+    // Every pair is live, resting or held by others. A resting pair of this kind goes out
+    // before its rest is over (without reuse the only free pair would be bound again at
+    // once too); one of another kind is closed and its port tried afresh.
+    const oldest = this.idle?.takeOldest();
+    if (oldest) {
+      if (oldest.host === host && (oldest.rtcp === undefined) === rtcpMux) return this.reuse(oldest);
+      await this.closePair(oldest.port, oldest.rtp, oldest.rtcp);
+      const retry = await this.bindNext(type, host, rtcpMux);
+      if (retry) return retry;
+    }
+    throw new PortRangeExhaustedError(this.low, this.high, this.live, this.pairs);
+  }
+
+  /** Closes the pairs kept for reuse; later releases close their sockets. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.closeIdle();
+  }
+
+  /** Closes the pairs kept for reuse now (the pool goes on keeping later ones). */
+  async closeIdle(): Promise<void> {
+    const pairs = this.idle?.drain() ?? [];
+    await Promise.all(pairs.map((p) => this.closePair(p.port, p.rtp, p.rtcp)));
+  }
+
+  private reuse(pair: { port: number; host: string; rtp: Socket; rtcp?: Socket }): PortAllocation {
+    this.live++;
+    this.reused++;
+    return this.allocation(pair.port, pair.host, pair.rtp, pair.rtcp);
+  }
+
+  private expire(now: number): void {
+    const old = this.idle?.expire(now - this.maxIdleMs);
+    if (old) for (const p of old) void this.closePair(p.port, p.rtp, p.rtcp);
+  }
+
+  /** Binds the next free pair by the cursor; undefined when every pair was tried. */
+  private async bindNext(
+    type: 'udp4' | 'udp6',
+    host: string,
+    rtcpMux: boolean,
+  ): Promise<PortAllocation | undefined> {
     for (let tried = 0; tried < this.pairs; tried++) {
       const port = this.firstPort + 2 * this.cursor;
       this.cursor = (this.cursor + 1) % this.pairs;
@@ -114,7 +203,7 @@ export class RtpPortPool {
       let rtp: Socket | undefined;
       try {
         rtp = await this.bind(type, host, port);
-        const rtcp = opts.rtcpMux ? undefined : await this.bind(type, host, port + 1);
+        const rtcp = rtcpMux ? undefined : await this.bind(type, host, port + 1);
         this.live++;
         return this.allocation(port, host, rtp, rtcp);
       } catch (err) {
@@ -124,7 +213,7 @@ export class RtpPortPool {
         this.log.debug({ host, port }, 'rtp port pair busy, trying the next');
       }
     }
-    throw new PortRangeExhaustedError(this.low, this.high, this.live, this.pairs);
+    return undefined;
   }
 
   private allocation(port: number, host: string, rtp: Socket, rtcp: Socket | undefined): PortAllocation {
@@ -132,14 +221,28 @@ export class RtpPortPool {
     const release = (): Promise<void> => {
       if (!released) {
         this.live--;
-        released = Promise.all([closeSocket(rtp), rtcp ? closeSocket(rtcp) : undefined]).then(() => {
-          // Only now may the pair be bound again.
-          this.reserved.delete(port);
-        });
+        released = this.keep(port, host, rtp, rtcp) ? Promise.resolve() : this.closePair(port, rtp, rtcp);
       }
       return released;
     };
     return rtcp ? { port, host, rtp, rtcp, release } : { port, host, rtp, release };
+  }
+
+  /** Keeps a released pair bound for reuse: false when reuse is off, full, or a socket is closed. */
+  private keep(port: number, host: string, rtp: Socket, rtcp: Socket | undefined): boolean {
+    if (!this.idle || this.closed || !isOpen(rtp) || (rtcp && !isOpen(rtcp))) return false;
+    const now = this.now();
+    this.expire(now);
+    // The previous session stops hearing the sockets; what still arrives is dropped.
+    rtp.removeAllListeners('message');
+    rtcp?.removeAllListeners('message');
+    return this.idle.put({ port, host, rtp, ...(rtcp ? { rtcp } : {}), since: now });
+  }
+
+  private async closePair(port: number, rtp: Socket, rtcp: Socket | undefined): Promise<void> {
+    await Promise.all([closeSocket(rtp), rtcp ? closeSocket(rtcp) : undefined]);
+    // Only now may the pair be bound again.
+    this.reserved.delete(port);
   }
 
   private bind(type: 'udp4' | 'udp6', host: string, port: number): Promise<Socket> {
@@ -150,6 +253,7 @@ export class RtpPortPool {
         closeSocket(socket).then(() => reject(err));
       };
       socket.once('error', onError);
+      socket.once('close', () => closedSockets.add(socket));
       socket.bind({ address: host, port, exclusive: true }, () => {
         socket.off('error', onError);
         // Until the RTP endpoint adds its own listener, an error must not end the process.
@@ -172,6 +276,14 @@ export class RtpPortPool {
 
 function isAddressInUse(err: unknown): boolean {
   return err instanceof Error && (err as NodeJS.ErrnoException).code === 'EADDRINUSE';
+}
+
+/** Sockets of the pool that were closed (by the pool or by their user). */
+const closedSockets = new WeakSet<Socket>();
+
+/** Whether the socket is still bound (not closed by its user); no system call. */
+function isOpen(socket: Socket): boolean {
+  return !closedSockets.has(socket);
 }
 
 function closeSocket(socket: Socket): Promise<void> {

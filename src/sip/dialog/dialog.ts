@@ -333,6 +333,9 @@ export class Dialog extends EventEmitter<DialogEvents> implements DialogRouting 
     } catch (err) {
       this.ctx.logger.error({ err, dialog: this.key }, "a 'destroy' listener threw");
     }
+    // Nothing is emitted after 'destroy': the application's listeners (its call, its media)
+    // are let go, while the dialog itself may stay reachable (a UAC's ACK for a late 2xx).
+    this.removeAllListeners();
   }
 
   /** @internal Sends BYE and ends the dialog at once (15.1.1: the session is over when the BYE leaves). */

@@ -37,7 +37,7 @@ export function buildInDialogRequest(
   let req: SipRequest;
   if (!first) {
     req = new SipRequest(method, d.remoteTarget.clone());
-  } else if (first.uri.params.has('lr')) {
+  } else if (first.uri.param('lr') !== undefined) {
     req = new SipRequest(method, d.remoteTarget.clone());
     req.route = d.routeSet.map((r) => r.clone());
   } else {

@@ -21,7 +21,7 @@ export async function resolveTarget(uri: Uri, lookupHost: HostLookup = systemLoo
   if (!uri.isSip) throw new SipError('TRANSPORT', `no route to a ${uri.scheme}: URI`, 503);
   const protocol = uriProtocol(uri);
   const port = uri.port ?? (protocol === 'tls' || protocol === 'wss' ? 5061 : 5060);
-  const host = uri.params.get('maddr') || uri.host;
+  const host = uri.param('maddr') || uri.host;
   if (host === '') throw new SipError('TRANSPORT', 'URI without host', 503);
   if (isIP(host) !== 0) return { protocol, address: host, port };
   try {
@@ -33,7 +33,7 @@ export async function resolveTarget(uri: Uri, lookupHost: HostLookup = systemLoo
 
 /** The protocol a URI asks for: its transport parameter, TLS for sips: (RFC 3261 19.1.1). */
 export function uriProtocol(uri: Uri): Protocol {
-  const t = uri.params.get('transport')?.toLowerCase();
+  const t = uri.param('transport')?.toLowerCase();
   if (t && PROTOCOLS.has(t)) return t as Protocol;
   return uri.scheme === 'sips' ? 'tls' : 'udp';
 }

@@ -15,8 +15,9 @@ const PENDING = new Uri({ scheme: 'sip' });
  */
 export class NameAddr {
   displayName?: string;
-  params: Params;
   wildcard: boolean;
+  /** Made on first use: a Contact or a To before its tag has none. */
+  private _params: Params | undefined;
   private _uri: Uri | undefined;
   private _src: Source | undefined;
   private _us: number;
@@ -24,7 +25,7 @@ export class NameAddr {
 
   constructor(uri: Uri, opts: { displayName?: string; params?: Params; wildcard?: boolean } = {}) {
     this.displayName = opts.displayName;
-    this.params = opts.params ?? new Map();
+    this._params = opts.params;
     this.wildcard = opts.wildcard ?? false;
     this._uri = uri;
     this._src = undefined;
@@ -62,25 +63,38 @@ export class NameAddr {
     this._src = undefined;
   }
 
+  get params(): Params {
+    let p = this._params;
+    if (p === undefined) p = this._params = new Map();
+    return p;
+  }
+
+  set params(value: Params) {
+    this._params = value;
+  }
+
   get tag(): string | undefined {
-    return this.params.get('tag') ?? undefined;
+    return this._params?.get('tag') ?? undefined;
   }
 
   set tag(value: string | undefined) {
-    if (value === undefined) this.params.delete('tag');
+    if (value === undefined) this._params?.delete('tag');
     else this.params.set('tag', value);
   }
 
+  /** A parameter by name (any case); no map is made for a name-addr without parameters. */
   param(name: string): string | null | undefined {
-    return this.params.get(name.toLowerCase());
+    return this._params?.get(name.toLowerCase());
   }
 
   clone(): NameAddr {
+    const p = this._params;
+    const params = p && p.size > 0 ? cloneParams(p) : undefined;
     if (this._src !== undefined)
-      return NameAddr.fromSource(this._src, this._us, this._ue, this.displayName, cloneParams(this.params));
+      return NameAddr.fromSource(this._src, this._us, this._ue, this.displayName, params);
     return new NameAddr(this.uri.clone(), {
       displayName: this.displayName,
-      params: cloneParams(this.params),
+      params,
       wildcard: this.wildcard,
     });
   }
@@ -91,7 +105,7 @@ export class NameAddr {
     // A URI holds ASCII only, so the Latin-1 view of the source is its text.
     const uri =
       this._src !== undefined ? this._src.s.slice(this._us, this._ue) : (this._uri as Uri).toString();
-    return `${dn}<${uri}>${formatParams(this.params)}`;
+    return `${dn}<${uri}>${this._params ? formatParams(this._params) : ''}`;
   }
 }
 
@@ -101,5 +115,9 @@ export class NameAddr {
  * display name can never break the header line.
  */
 export function quote(s: string): string {
+  if (!NEEDS_ESCAPE.test(s)) return `"${s}"`;
   return `"${s.replace(/[\r\n]/g, ' ').replace(/["\\\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/g, '\\$&')}"`;
 }
+
+/** What quote() changes: CR, LF, `"`, `\` and the other control octets. */
+const NEEDS_ESCAPE = /["\\\x00-\x1f\x7f]/;

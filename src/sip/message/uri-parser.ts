@@ -182,9 +182,10 @@ function sipUri(
     port = p;
     i = pe;
   }
-  const params: Params | null = build ? new Map() : null;
+  // Maps only for a URI that has parameters or headers (most have no headers).
+  const params: Params | null = build && i < end && b[i] === SEMI ? new Map() : null;
   while (i < end && b[i] === SEMI) i = uriParam(src, i + 1, end, params, what);
-  const headers = build ? new Map<string, string>() : null;
+  const headers = build && i < end && b[i] === QMARK ? new Map<string, string>() : null;
   if (i < end && b[i] === QMARK) {
     uriSeen.headers = true;
     i = uriHeader(src, i + 1, end, headers, what);
@@ -198,8 +199,8 @@ function sipUri(
     password,
     host,
     port,
-    params: params as Params,
-    headers: headers as Map<string, string>,
+    params: params ?? undefined,
+    headers: headers ?? undefined,
   });
 }
 

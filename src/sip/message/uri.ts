@@ -23,10 +23,11 @@ export class Uri {
   password?: string;
   host: string;
   port?: number;
-  params: Params;
-  headers: Map<string, string>;
   /** Everything after `scheme:` for schemes other than sip, sips and tel. */
   opaque?: string;
+  // Made on first use: most URIs have no headers, many no parameters.
+  private _params: Params | undefined;
+  private _headers: Map<string, string> | undefined;
 
   constructor(init: UriInit) {
     this.scheme = init.scheme.toLowerCase();
@@ -34,9 +35,29 @@ export class Uri {
     this.password = init.password;
     this.host = init.host ?? '';
     this.port = init.port;
-    this.params = init.params ?? new Map();
-    this.headers = init.headers ?? new Map();
     this.opaque = init.opaque;
+    this._params = init.params;
+    this._headers = init.headers;
+  }
+
+  get params(): Params {
+    let p = this._params;
+    if (p === undefined) p = this._params = new Map();
+    return p;
+  }
+
+  set params(value: Params) {
+    this._params = value;
+  }
+
+  get headers(): Map<string, string> {
+    let h = this._headers;
+    if (h === undefined) h = this._headers = new Map();
+    return h;
+  }
+
+  set headers(value: Map<string, string>) {
+    this._headers = value;
   }
 
   get isSip(): boolean {
@@ -53,36 +74,41 @@ export class Uri {
     return this.port === undefined ? h : `${h}:${this.port}`;
   }
 
+  /** A parameter by name (any case); no map is made for a URI without parameters. */
   param(name: string): string | null | undefined {
-    return this.params.get(name.toLowerCase());
+    return this._params?.get(name.toLowerCase());
   }
 
   clone(): Uri {
+    const p = this._params;
+    const h = this._headers;
     return new Uri({
       scheme: this.scheme,
       user: this.user,
       password: this.password,
       host: this.host,
       port: this.port,
-      params: cloneParams(this.params),
-      headers: new Map(this.headers),
+      params: p && p.size > 0 ? cloneParams(p) : undefined,
+      headers: h && h.size > 0 ? new Map(h) : undefined,
       opaque: this.opaque,
     });
   }
 
   toString(): string {
+    const params = this._params ? formatParams(this._params) : '';
     if (this.opaque !== undefined) return `${this.scheme}:${this.opaque}`;
-    if (this.scheme === 'tel') return `tel:${this.user ?? ''}${formatParams(this.params)}`;
+    if (this.scheme === 'tel') return `tel:${this.user ?? ''}${params}`;
     let out = `${this.scheme}:`;
     if (this.user !== undefined) {
       out += this.user;
       if (this.password !== undefined) out += `:${this.password}`;
       out += '@';
     }
-    out += this.hostport + formatParams(this.params);
-    if (this.headers.size > 0) {
+    out += this.hostport + params;
+    const headers = this._headers;
+    if (headers && headers.size > 0) {
       let sep = '?';
-      for (const [k, v] of this.headers) {
+      for (const [k, v] of headers) {
         out += `${sep}${k}=${v}`;
         sep = '&';
       }

@@ -80,7 +80,6 @@ export class InviteServerTransaction extends ServerTransactionBase {
     }
     if (this.current === 'accepted' && status >= 200 && status < 300) {
       // RFC 6026 8.7: a 2xx from the TU in Accepted goes to the transport.
-      this.last = res;
       this.sendResponse(res, this.source);
       return;
     }
@@ -150,9 +149,15 @@ export class InviteServerTransaction extends ServerTransactionBase {
     const T1 = this.ctx.timers.T1;
     switch (to) {
       case 'accepted':
+        // Accepted resends nothing (the TU retransmits its 2xx, RFC 6026 8.7): the transaction
+        // lingers 64*T1 with only what absorbs retransmissions, not the 2xx and its SDP.
+        this.forgottenTag = this.last?.to.tag;
+        this.last = undefined;
+        this.forgetRequest();
         this.timerL = this.setTimer(64 * T1, () => this.onTimerL());
         break;
       case 'completed':
+        this.forgetRequest();
         if (!this.reliable) this.timerG = this.setTimer(this.intervalG, () => this.onTimerG());
         this.timerH = this.setTimer(64 * T1, () => this.onTimerH());
         break;

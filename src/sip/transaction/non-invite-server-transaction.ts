@@ -90,6 +90,7 @@ export class NonInviteServerTransaction extends ServerTransactionBase {
   private transition(to: NonInviteServerState): void {
     this.assertMove(MOVES, to);
     this.current = to;
+    if (to === 'completed') this.forgetRequest();
     if (to === 'completed' && !this.reliable) {
       this.timerJ = this.setTimer(64 * this.ctx.timers.T1, () => this.onTimerJ());
     } else if (to === 'terminated') {

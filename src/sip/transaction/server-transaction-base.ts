@@ -8,18 +8,34 @@ type EndHandler = (err?: SipError) => void;
 
 /** What the INVITE and non-INVITE server transactions share: the request, the last response, the end handlers. */
 export abstract class ServerTransactionBase extends BaseTransaction implements ServerTransaction {
-  readonly request: SipRequest;
   readonly source: Source;
+  private req: SipRequest | undefined;
   /** The most recent response sent: what a request retransmission gets again (17.2.1, 17.2.2). */
   protected last?: SipResponse;
+  /** The To tag of a response no longer kept (the 2xx of an Accepted INVITE transaction). */
+  protected forgottenTag?: string;
   private handlers?: EndHandler[];
   private endError?: SipError;
   private ended = false;
 
   constructor(ctx: TransactionContext, id: string, request: SipRequest, source: Source) {
     super(ctx, id, source.protocol);
-    this.request = request;
+    this.req = request;
     this.source = source;
+  }
+
+  /**
+   * The request that created the transaction, until its final response is sent: then the
+   * TU is done with it, and a transaction that lingers (32 s for Completed over UDP, RFC 6026
+   * Accepted) absorbs retransmissions by its key and the last response alone.
+   */
+  get request(): SipRequest {
+    return this.req as SipRequest;
+  }
+
+  /** The final response went out: the request is let go (see `request`). */
+  protected forgetRequest(): void {
+    this.req = undefined;
   }
 
   abstract override readonly state: InviteServerState | NonInviteServerState;
@@ -36,7 +52,7 @@ export abstract class ServerTransactionBase extends BaseTransaction implements S
 
   /** The To tag of the most recent response sent (a 100 Trying has none, 8.2.6.2). */
   get toTag(): string | undefined {
-    return this.last?.to.tag;
+    return this.last ? this.last.to.tag : this.forgottenTag;
   }
 
   onTerminated(handler: EndHandler): void {

@@ -49,6 +49,7 @@ export interface ClientTransaction {
 
 export interface ServerTransaction {
   readonly id: string;
+  /** The request that created it; let go once the final response is sent (a lingering transaction needs only its key). */
   readonly request: SipRequest;
   readonly source: Source;
   readonly state: InviteServerState | NonInviteServerState;

@@ -166,8 +166,7 @@ export class UaCore implements TransactionCore, DialogRegistry, UacRegistry, Res
 
   private newInvite(req: SipRequest, tx: ServerTransaction): void {
     const uas = new Uas(this.ctx, tx);
-    this.uasByTx.set(tx, uas);
-    tx.onTerminated(() => this.uasByTx.delete(tx));
+    this.index(uas, tx);
     const handler = this.inviteHandler;
     if (!handler) {
       uas.reject(480);
@@ -183,6 +182,20 @@ export class UaCore implements TransactionCore, DialogRegistry, UacRegistry, Res
     } catch (err) {
       failed(err);
     }
+  }
+
+  /**
+   * Finds the Uas of an INVITE transaction (for its CANCEL) until the INVITE is settled or
+   * the transaction ends. Apart from newInvite, so that these closures hold no more than
+   * the transaction: an Accepted transaction lingers 64*T1 (RFC 6026 8.7).
+   */
+  private index(uas: Uas, tx: ServerTransaction): void {
+    this.uasByTx.set(tx, uas);
+    const forget = (): void => {
+      this.uasByTx.delete(tx);
+    };
+    uas.onSettled = forget;
+    tx.onTerminated(forget);
   }
 
   /** Hands a request to an application handler, or answers by default; unanswered in 60*T1 -> 500. */

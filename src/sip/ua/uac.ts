@@ -93,7 +93,7 @@ export class Uac implements EarlyOwner {
     private readonly registry: UacRegistry,
     invite: SipRequest,
     private readonly settings: UacSettings,
-    private readonly callbacks: UacCallbacks,
+    private callbacks: UacCallbacks,
     private readonly digest: DigestClientState = new DigestClientState(),
   ) {
     this.invite = invite;
@@ -236,6 +236,9 @@ export class Uac implements EarlyOwner {
     }
     this.dialog = dialog;
     this.transition('answered');
+    // No more provisionals reach the application; the transaction lingers (timer M, RFC 6026)
+    // and must not keep the application's objects alive through these callbacks.
+    this.callbacks = {};
     this.registry.removeUac(this);
     this.endEarly('forked');
     this.moveHeld(dialog);
@@ -358,6 +361,7 @@ export class Uac implements EarlyOwner {
   private fail(err: SipError): void {
     if (this.current === 'terminated' || this.current === 'answered') return;
     this.transition('terminated');
+    this.callbacks = {};
     this.registry.removeUac(this);
     this.refuseHeld();
     this.reject(err);

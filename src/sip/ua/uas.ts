@@ -54,6 +54,7 @@ export class Uas extends EventEmitter<UasEvents> implements EarlyOwner {
   private readonly localTag = newTag();
   private dialogValue?: Dialog;
   private cancelledBy?: SipRequest;
+  private settledHook?: () => void;
 
   constructor(
     private readonly ctx: UaContext,
@@ -67,6 +68,15 @@ export class Uas extends EventEmitter<UasEvents> implements EarlyOwner {
 
   get state(): UasState {
     return this.current;
+  }
+
+  /**
+   * @internal Called once when the INVITE is settled (confirmed or terminated): nothing can
+   * happen to it any more, so whoever indexes this Uas may let go of it (the transaction
+   * lingers 32 s more, RFC 6026, and must not keep the call alive).
+   */
+  set onSettled(hook: () => void) {
+    this.settledHook = hook;
   }
 
   /** The dialog: early once a provisional went out, confirmed after accept(). */
@@ -122,9 +132,11 @@ export class Uas extends EventEmitter<UasEvents> implements EarlyOwner {
       await dialog.awaitAck(this.transaction, res);
     } catch (err) {
       this.transition('terminated');
+      this.settle();
       throw err;
     }
     this.transition('confirmed');
+    this.settle();
     dialog.handOver();
     return dialog;
   }
@@ -139,6 +151,7 @@ export class Uas extends EventEmitter<UasEvents> implements EarlyOwner {
     this.transaction.respond(this.build(status, opts));
     this.transition('terminated');
     this.dialogValue?.finish({ cause: 'rejected', status });
+    this.settle();
   }
 
   /** @internal A CANCEL matched the INVITE before its final response (9.2); the layer sends the 487. */
@@ -148,6 +161,7 @@ export class Uas extends EventEmitter<UasEvents> implements EarlyOwner {
     this.transition('terminated');
     this.dialogValue?.finish({ cause: 'cancelled', status: 487 });
     this.emitCancel(cancel);
+    this.settle();
   }
 
   /** @internal (EarlyOwner) destroy() on the early dialog: a final response, 480 unless told. */
@@ -162,6 +176,7 @@ export class Uas extends EventEmitter<UasEvents> implements EarlyOwner {
     this.transaction.respond(this.build(487, {}));
     this.transition('terminated');
     this.emitCancel(bye);
+    this.settle();
   }
 
   private emitCancel(req: SipRequest): void {
@@ -170,6 +185,14 @@ export class Uas extends EventEmitter<UasEvents> implements EarlyOwner {
     } catch (err) {
       this.ctx.logger.error({ err }, "a 'cancel' listener threw");
     }
+  }
+
+  /** Confirmed or terminated: no 'cancel' can follow, its listeners (the call) are let go. */
+  private settle(): void {
+    this.removeAllListeners('cancel');
+    const hook = this.settledHook;
+    this.settledHook = undefined;
+    hook?.();
   }
 
   /** A response to the INVITE with our To tag (8.2.6.2) and, for 101-299, our Contact (12.1.1). */
