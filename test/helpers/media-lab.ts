@@ -11,9 +11,17 @@ import type { UserAgent } from '../../src/sip/ua/user-agent.ts';
 import { parseRtp, readPcapFile } from './pcap.ts';
 
 /** An even RTP range of `size` ports at a random base below the ephemeral ports (32768+), so suites can run side by side. */
+/** Ranges handed out in this process: two engines of one test file never share ports. */
+const taken: Array<{ low: number; high: number }> = [];
+
 export function randomRtpRange(size = 40): { low: number; high: number } {
-  const low = 20000 + 2 * Math.floor((Math.random() * (12000 - size)) / 2);
-  return { low, high: low + size - 1 };
+  for (let tries = 0; ; tries++) {
+    const low = 20000 + 2 * Math.floor((Math.random() * (12000 - size)) / 2);
+    const range = { low, high: low + size - 1 };
+    if (tries < 100 && taken.some((r) => range.low <= r.high && r.low <= range.high)) continue;
+    taken.push(range);
+    return range;
+  }
 }
 
 export function testEngine(size = 40): LocalMediaEngine {
