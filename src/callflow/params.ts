@@ -3,7 +3,19 @@ import type { WebhookParams } from './verb.ts';
 
 /** `YYYY-MM-DD HH:MM:SS` in UTC, the format of the hangup URL's times (rest-api 5.5). */
 export function webhookTime(d: Date | undefined): string {
-  return d ? d.toISOString().slice(0, 19).replace('T', ' ') : '';
+  if (!d) return '';
+  const y = d.getUTCFullYear();
+  // toISOString's form for years 0-9999 (others are not a call's times); the same digits, built directly.
+  if (y < 0 || y > 9999) return d.toISOString().slice(0, 19).replace('T', ' ');
+  return `${pad4(y)}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())} ${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}`;
+}
+
+function pad2(n: number): string {
+  return n < 10 ? `0${n}` : String(n);
+}
+
+function pad4(n: number): string {
+  return n >= 1000 ? String(n) : String(n).padStart(4, '0');
 }
 
 /** SessionStart: `YYYY-MM-DD HH:mm:ss.ffffff` UTC. */

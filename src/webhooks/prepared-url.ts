@@ -82,8 +82,26 @@ const FORM_EXTRA = /%20|[!'()~]/g;
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
+/** Each ASCII character as the form serializer writes it. */
+const ASCII_FORM: readonly string[] = Array.from({ length: 128 }, (_, c) => {
+  const ch = String.fromCharCode(c);
+  if (/[A-Za-z0-9*\-._]/.test(ch)) return ch;
+  if (c === 0x20) return '+';
+  return `%${c.toString(16).toUpperCase().padStart(2, '0')}`;
+});
+
 function formEscape(s: string): string {
   if (FORM_SAFE.test(s)) return s;
+  let ascii = '';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) return formEscapeUnicode(s);
+    ascii += ASCII_FORM[c];
+  }
+  return ascii;
+}
+
+function formEscapeUnicode(s: string): string {
   let encoded: string;
   try {
     encoded = encodeURIComponent(s);

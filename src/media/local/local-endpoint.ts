@@ -24,6 +24,8 @@ const CODECS: Record<number, G711Codec> = { 0: PCMU, 8: PCMA };
 /** The telephone-event payload type we advertise (and so receive on). */
 const OUR_TE_PT = 101;
 const COMFORT_NOISE_PT = 13;
+/** The decode buffer before the first packet: decode() makes one of the packet's size. */
+const NO_SAMPLES = new Int16Array(0);
 
 /** Audio from the peer, as the bridge and the mixer see it. */
 export type PacketListener = (h: RtpHeader, packet: Buffer, arrivalMs: number) => void;
@@ -75,9 +77,10 @@ export class LocalEndpoint implements MediaEndpoint, MediaTicker {
   private tsShift = 0;
   /** The timestamp just past the last audio sent. */
   private tsEnd: number | undefined;
-  private readonly frame = new Int16Array(FRAME);
+  /** The frame the clock sends, made on first use (a bridged leg never sends one). */
+  private frame: Int16Array | undefined;
   private readonly playFlags = { started: false };
-  private decoded = new Int16Array(FRAME);
+  private decoded = NO_SAMPLES;
   private readonly inListeners = new Set<AudioListener>();
   private readonly outListeners = new Set<AudioListener>();
   private readonly dtmfListeners = new Set<(e: DtmfEvent) => void>();
@@ -226,6 +229,7 @@ export class LocalEndpoint implements MediaEndpoint, MediaTicker {
       this.clock.sentMedia();
       return;
     }
+    this.frame ??= new Int16Array(FRAME);
     const frame = this.frame;
     let marker = false;
     if (this.player.read(frame, this.playFlags) > 0) {

@@ -47,6 +47,8 @@ export class LocalMediaEngine implements MediaEngine {
   private readonly pool: RtpPortPool;
   private readonly endpoints = new Set<LocalEndpoint>();
   private readonly bridges = new Set<LocalBridge>();
+  /** The bridges of each endpoint: closing one ends its bridges without a look at all the others. */
+  private readonly bridgesOf = new Map<LocalEndpoint, Set<LocalBridge>>();
   private readonly conferences = new Set<LocalConference>();
   private readonly recordings = new Set<Recorder>();
   private readonly log: Logger;
@@ -97,8 +99,12 @@ export class LocalMediaEngine implements MediaEngine {
   }
 
   bridge(a: MediaEndpoint, b: MediaEndpoint): MediaBridge {
-    const bridge = new LocalBridge(this.own(a), this.own(b), (x) => this.bridges.delete(x));
+    const ea = this.own(a);
+    const eb = this.own(b);
+    const bridge = new LocalBridge(ea, eb, (x) => this.bridgeDestroyed(x));
     this.bridges.add(bridge);
+    this.indexBridge(ea, bridge);
+    this.indexBridge(eb, bridge);
     return bridge;
   }
 
@@ -166,6 +172,26 @@ export class LocalMediaEngine implements MediaEngine {
 
   private endpointClosed(ep: LocalEndpoint): void {
     this.endpoints.delete(ep);
-    for (const b of [...this.bridges]) if (b.a === ep || b.b === ep) b.destroy();
+    const joined = this.bridgesOf.get(ep);
+    if (joined) for (const b of [...joined]) b.destroy();
+  }
+
+  private indexBridge(ep: LocalEndpoint, bridge: LocalBridge): void {
+    let set = this.bridgesOf.get(ep);
+    if (!set) {
+      set = new Set();
+      this.bridgesOf.set(ep, set);
+    }
+    set.add(bridge);
+  }
+
+  private bridgeDestroyed(bridge: LocalBridge): void {
+    this.bridges.delete(bridge);
+    for (const ep of [bridge.a, bridge.b]) {
+      const set = this.bridgesOf.get(ep);
+      if (!set) continue;
+      set.delete(bridge);
+      if (set.size === 0) this.bridgesOf.delete(ep);
+    }
   }
 }
