@@ -39,4 +39,25 @@ describe('TalkspurtSource', () => {
     assert.equal(s.written, 0);
     assert.equal(s.rewind(), false);
   });
+
+  test('the ring grows and wraps without losing or reordering a sample; clips may be reused by the caller', () => {
+    const s = new TalkspurtSource();
+    const out = new Int16Array(160);
+    const clip = new Int16Array(300);
+    let next = 0;
+    let expect = 0;
+    // Keep 1000-3000 samples queued while reading: the ring wraps many times and grows twice.
+    for (let round = 0; round < 200; round++) {
+      const add = round < 20 ? 2 : round % 3 === 0 ? 1 : 0;
+      for (let k = 0; k < add; k++) {
+        for (let i = 0; i < clip.length; i++) clip[i] = (next++ % 30000) - 15000;
+        assert.equal(s.append(clip), true);
+      }
+      if (s.pending < 160) break;
+      assert.equal(s.read(out), 160);
+      for (let i = 0; i < 160; i++) assert.equal(out[i], (expect++ % 30000) - 15000, `sample ${expect - 1}`);
+    }
+    assert.ok(expect > 10000, `read ${expect} samples`);
+    assert.equal(s.pending, next - expect);
+  });
 });
