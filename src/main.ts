@@ -23,6 +23,7 @@ import { createStore } from './store/create-store.ts';
 import type { Store } from './store/types.ts';
 import { systemClock } from './util/clock.ts';
 import type { Logger } from './util/log.ts';
+import { tuneRuntime } from './util/runtime-tuning.ts';
 import { WebhookClient } from './webhooks/webhook-client.ts';
 
 export interface Patchbay {
@@ -73,6 +74,7 @@ export async function startPatchbay(
   logger: Logger,
   opts: StartOptions = {},
 ): Promise<Patchbay> {
+  tuneRuntime();
   const authId = config.authId ?? `MA${randomBytes(9).toString('hex').toUpperCase()}`;
   const authToken = config.authToken ?? randomBytes(24).toString('base64url');
   if (!config.authId || !config.authToken) {

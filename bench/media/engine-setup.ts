@@ -1,6 +1,7 @@
 import type { LocalEndpoint } from '../../src/media/local/local-endpoint.ts';
 import { LocalMediaEngine } from '../../src/media/local/local-engine.ts';
 import type { G711Codec, NegotiatedMedia } from '../../src/sip/sdp/negotiated-media.ts';
+import { tuneRuntime } from '../../src/util/runtime-tuning.ts';
 import { CpuWindow } from './cpu-window.ts';
 import type { CpuFigures, PortRange } from './protocol.ts';
 
@@ -8,6 +9,8 @@ import type { CpuFigures, PortRange } from './protocol.ts';
 const BIND_BATCH = 200;
 
 export function benchEngine(ports: PortRange): LocalMediaEngine {
+  // What startPatchbay does for the server process.
+  tuneRuntime();
   return new LocalMediaEngine({ ports, address: '127.0.0.1' });
 }
 
