@@ -1,5 +1,6 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { isIP } from 'node:net';
+import { literalLookup } from '../../util/literal-lookup.ts';
 import { type Logger, silentLogger } from '../../util/log.ts';
 import { IdlePairs } from './idle-pairs.ts';
 
@@ -247,7 +248,12 @@ export class RtpPortPool {
 
   private bind(type: 'udp4' | 'udp6', host: string, port: number): Promise<Socket> {
     // reuseAddr false: a port someone else holds must fail, not be shared.
-    const socket = createSocket({ type, reuseAddr: false, ipv6Only: type === 'udp6' });
+    const socket = createSocket({
+      type,
+      reuseAddr: false,
+      ipv6Only: type === 'udp6',
+      lookup: literalLookup,
+    });
     return new Promise((resolve, reject) => {
       const onError = (err: Error) => {
         closeSocket(socket).then(() => reject(err));

@@ -1,5 +1,6 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { isIP } from 'node:net';
+import { literalLookup } from '../../util/literal-lookup.ts';
 import { type Logger, silentLogger } from '../../util/log.ts';
 import { SipError } from '../errors.ts';
 import type { HostPort, Source, Transport } from './types.ts';
@@ -51,7 +52,11 @@ export class UdpTransport implements Transport {
     if (family === 0) {
       return Promise.reject(new SipError('TRANSPORT', `not an IP address: ${opts.address}`));
     }
-    const socket = createSocket({ type: family === 6 ? 'udp6' : 'udp4', ipv6Only: family === 6 });
+    const socket = createSocket({
+      type: family === 6 ? 'udp6' : 'udp4',
+      ipv6Only: family === 6,
+      lookup: literalLookup,
+    });
     const log = opts.logger ?? silentLogger;
     return new Promise((resolve, reject) => {
       const onError = (err: Error) => {
