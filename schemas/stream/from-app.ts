@@ -10,7 +10,7 @@ import { z } from 'zod';
 const CONTENT_TYPE = /^\s*(audio\/x-l16|audio\/x-mulaw)\s*(?:;\s*rate\s*=\s*([0-9]{1,6})\s*)?$/i;
 
 /** Standard base64 (RFC 4648 section 4), padded; whitespace is not allowed. */
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+export const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 export const PLAY_RATES = [8000, 16000, 24000] as const;
 
@@ -18,11 +18,20 @@ export const PLAY_RATES = [8000, 16000, 24000] as const;
 export const PlayContentTypeSchema = z
   .string()
   .regex(CONTENT_TYPE, { error: 'expected audio/x-l16 or audio/x-mulaw' })
-  .transform((s) => {
-    const m = CONTENT_TYPE.exec(s) as RegExpExecArray;
-    const encoding = (m[1] as string).toLowerCase() as 'audio/x-l16' | 'audio/x-mulaw';
-    return m[2] ? { encoding, rate: Number(m[2]) } : { encoding };
-  });
+  .transform((s) => parsePlayContentType(s) as PlayContentType);
+
+export interface PlayContentType {
+  encoding: 'audio/x-l16' | 'audio/x-mulaw';
+  rate?: number;
+}
+
+/** A playAudio `contentType`'s encoding and rate; undefined when it names neither encoding. */
+export function parsePlayContentType(s: string): PlayContentType | undefined {
+  const m = CONTENT_TYPE.exec(s);
+  if (!m) return undefined;
+  const encoding = (m[1] as string).toLowerCase() as PlayContentType['encoding'];
+  return m[2] ? { encoding, rate: Number(m[2]) } : { encoding };
+}
 
 const SampleRateSchema = z
   .union([

@@ -8,7 +8,12 @@ import { AppPlayout } from './app-playout.ts';
 import type { FrameTicker } from './frame-ticker.ts';
 import type { StreamLimits } from './stream-config.ts';
 import { FrameEncoder, type StreamFormat } from './stream-format.ts';
-import { type AppMessageProblem, parseAppMessage, startMessage } from './stream-protocol.ts';
+import {
+  type AppMessageProblem,
+  MediaMessageWriter,
+  parseAppMessage,
+  startMessage,
+} from './stream-protocol.ts';
 import type { StreamStats } from './stream-stats.ts';
 import { TrackTap } from './track-tap.ts';
 
@@ -72,9 +77,11 @@ export class StreamConnection {
   private playout: AppPlayout | undefined;
   private startedMs = 0;
   private lastError: string | undefined;
+  private readonly mediaWriter: MediaMessageWriter;
 
   constructor(opts: ConnectionOptions) {
     this.o = opts;
+    this.mediaWriter = new MediaMessageWriter(opts.streamId, opts.extraHeaders);
     this.ws = new WebSocket(opts.url, {
       ...(opts.lookup ? { lookup: opts.lookup } : {}),
       headers: opts.headers,
@@ -185,13 +192,7 @@ export class StreamConnection {
     }
     const payload = (this.encoders.get(track) as FrameEncoder).encode(frame).toString('base64');
     stats.mediaSent++;
-    this.sendJson({
-      event: 'media',
-      sequenceNumber: this.seq,
-      streamId: this.o.streamId,
-      media: { track, timestamp: String(this.o.wallClock()), chunk, payload },
-      extra_headers: this.o.extraHeaders,
-    });
+    this.sendText(this.mediaWriter.write(this.seq++, track, this.o.wallClock(), chunk, payload));
   }
 
   private sendDtmf(digit: string, durationMs: number): void {
@@ -221,7 +222,15 @@ export class StreamConnection {
   private sendJson(msg: object): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
     this.seq++;
-    this.ws.send(JSON.stringify(msg));
+    this.sendText(JSON.stringify(msg));
+  }
+
+  /**
+   * A text frame handed to ws as bytes: ws then masks the payload into the frame's own
+   * buffer and the socket gets one write, where a string costs a corked pair of writes.
+   */
+  private sendText(text: string): void {
+    this.ws.send(Buffer.from(text), { binary: false });
   }
 
   private onMessage(data: RawData, isBinary: boolean): void {

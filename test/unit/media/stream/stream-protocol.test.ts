@@ -4,7 +4,9 @@ import { FromAppMessageSchema, StartMessageSchema } from '../../../../schemas/st
 import { parseStreamContentType } from '../../../../src/media/stream/stream-format.ts';
 import {
   extraHeadersField,
+  MediaMessageWriter,
   parseAppMessage,
+  plainPlayAudio,
   startMessage,
   tracksOf,
 } from '../../../../src/media/stream/stream-protocol.ts';
@@ -42,6 +44,74 @@ describe('Stream messages from the application (spec 3.3)', () => {
     assert.equal(problem('{"event":"clearAudio","streamId":"s"}'), 'ok');
     assert.equal(problem('{"event":"clearAudio"}'), 'ok');
     assert.equal(problem('{"event":"stop","streamId":"s","extra":1}'), 'ok', 'unknown fields ignored');
+  });
+
+  test('the plain playAudio reading gives what the schema gives, or leaves the message to it', () => {
+    const contentTypes = [
+      undefined,
+      'audio/x-l16',
+      'AUDIO/X-MULAW',
+      'audio/x-l16;rate=16000',
+      ' audio/x-l16 ; rate = 24000 ',
+      'audio/wav',
+      7,
+      '',
+    ];
+    const rates = [undefined, 8000, 16000, 24000, 44100, '8000', 8000.5, null];
+    const payloads = ['', 'AAAA', 'AAE=', 'AQ==', 'abc', 'ab$=', 5, undefined];
+    const streamIds = [undefined, 's1', 3];
+    let plain = 0;
+    let cases = 0;
+    for (const contentType of contentTypes)
+      for (const sampleRate of rates)
+        for (const payload of payloads)
+          for (const streamId of streamIds) {
+            const msg = {
+              event: 'playAudio',
+              streamId,
+              media: { contentType, sampleRate, payload },
+              extra: 1,
+            };
+            const value = JSON.parse(JSON.stringify(msg)) as Record<string, unknown>;
+            const schema = FromAppMessageSchema.safeParse(value);
+            const fast = plainPlayAudio(value);
+            cases++;
+            if (fast === undefined) continue;
+            plain++;
+            assert.ok(
+              schema.success,
+              `the schema refuses what the plain path took: ${JSON.stringify(value)}`,
+            );
+            assert.deepStrictEqual(fast, schema.data, JSON.stringify(value));
+          }
+    // The plain path takes the valid messages with a numeric rate or none.
+    assert.ok(plain >= 3 * 5 * 4 * 2, `${plain} of ${cases} read the plain way`);
+    const odd = { event: 'playAudio', media: { payload: 'AAAA', sampleRate: '16000' } };
+    assert.equal(plainPlayAudio(odd), undefined, "a rate as a string is the schema's job");
+    const r = parseAppMessage(JSON.stringify(odd));
+    assert.ok(r.ok && r.message.event === 'playAudio' && r.message.media.sampleRate === 16000);
+  });
+
+  test('a media message is written exactly as JSON.stringify writes it', () => {
+    const ids = ['s-1', 'quote"and\\back', 'ünï\u2028'];
+    const extras = ['{}', JSON.stringify({ 'X-PH-a': 'b"c' })];
+    for (const streamId of ids)
+      for (const extra of extras) {
+        const w = new MediaMessageWriter(streamId, extra);
+        for (const [seq, track, ts, chunk, payload] of [
+          [1, 'inbound', 1732450000123, 1, 'AAAA'],
+          [99999, 'outbound', 0, 4242, ''],
+        ] as const) {
+          const expected = JSON.stringify({
+            event: 'media',
+            sequenceNumber: seq,
+            streamId,
+            media: { track, timestamp: String(ts), chunk, payload },
+            extra_headers: extra,
+          });
+          assert.equal(w.write(seq, track, ts, chunk, payload), expected);
+        }
+      }
   });
 
   test('garbage is classified, never thrown', () => {
