@@ -70,6 +70,8 @@ export class LocalEndpoint implements MediaEndpoint, MediaTicker {
   private readonly tsBase = random32();
   private readonly tick0: number;
   private lastTickMs = 0;
+  /** The period of this endpoint's last tick (its lane may run after others of the period). */
+  private lastTick: number;
   private gap = true;
   private relaySsrc: number | undefined;
   private relayOffset = 0;
@@ -110,6 +112,7 @@ export class LocalEndpoint implements MediaEndpoint, MediaTicker {
     this.rfc4733 = new Rfc4733Receiver({ onDigit: this.onDigit });
     this.session.onRtp = (h, packet, at) => this.receive(h, packet, at);
     this.tick0 = this.clock.currentTick + 1;
+    this.lastTick = this.tick0 - 1;
     this.removeTicker = this.clock.add(this, 'send');
   }
 
@@ -214,6 +217,7 @@ export class LocalEndpoint implements MediaEndpoint, MediaTicker {
   /** Sends this period's packet, if any (MediaTicker); tells the clock when one went out. */
   onTick(tick: number, nowMs: number): void {
     this.lastTickMs = nowMs;
+    this.lastTick = tick;
     this.session.poll(nowMs);
     this.rfc4733.poll(nowMs);
     if (!this.sendEnabled || !this.session.remote) return;
@@ -292,7 +296,7 @@ export class LocalEndpoint implements MediaEndpoint, MediaTicker {
     if (this.relaySsrc !== h.ssrc || this.gap) {
       // On the media clock's time base, like lastTickMs (arrivalMs is the session's wall clock).
       const elapsed = Math.max(0, Math.round((this.clock.now() - this.lastTickMs) * 8));
-      let tsNow = this.tsBase + (this.clock.currentTick - this.tick0 + 1) * FRAME + this.tsShift + elapsed;
+      let tsNow = this.tsBase + (this.lastTick - this.tick0 + 1) * FRAME + this.tsShift + elapsed;
       if (this.tsEnd !== undefined && ((this.tsEnd - tsNow) | 0) > 0) tsNow = this.tsEnd;
       this.relayOffset = (tsNow - h.timestamp) | 0;
       this.relaySsrc = h.ssrc;

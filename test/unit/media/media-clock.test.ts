@@ -128,4 +128,55 @@ describe('MediaClock', () => {
     assert.equal(ok, 2);
     assert.equal(errors.length, 2);
   });
+
+  it('spreads senders over lanes once lane 0 is full: each keeps its slot of the period', () => {
+    const fake = new FakeClock();
+    const clock = new MediaClock({ clock: fake, lanes: 4, laneFill: 2 });
+    const seen: string[] = [];
+    const sender = (name: string) => ({ onTick: (n: number, t: number) => seen.push(`${name}@${n}:${t}`) });
+    clock.add({ onTick: (n, t) => seen.push(`mix@${n}:${t}`) }, 'mix');
+    clock.add({ onTick: (n, t) => seen.push(`rec@${n}:${t}`) }, 'record');
+    for (const name of ['a', 'b', 'c', 'd', 'e', 'f']) clock.add(sender(name));
+    // a, b fill lane 0; c, d, e go to the empty lanes 1-3; f to the emptiest (lane 1).
+    assert.deepEqual(clock.stats().lanes, [2, 2, 1, 1]);
+    fake.advance(24);
+    assert.deepEqual(seen, [
+      'mix@0:0',
+      'a@0:0',
+      'b@0:0',
+      'rec@0:0',
+      'c@0:5',
+      'f@0:5',
+      'd@0:10',
+      'e@0:15',
+      'mix@1:20',
+      'a@1:20',
+      'b@1:20',
+      'rec@1:20',
+    ]);
+    assert.equal(fake.armed, 1, 'one timer for every lane');
+    assert.equal(clock.stats().ticks, 2, 'a tick is a period, not a slot');
+  });
+
+  it('skips the slots of empty lanes and keeps the period count exact', () => {
+    const fake = new FakeClock();
+    const clock = new MediaClock({ clock: fake, lanes: 4, laneFill: 1 });
+    const times: number[] = [];
+    clock.add({ onTick: () => {} });
+    const removeLate = clock.add({ onTick: (n, t) => times.push(n, t) });
+    assert.deepEqual(clock.stats().lanes, [1, 1, 0, 0]);
+    fake.advance(44);
+    assert.deepEqual(times, [0, 5, 1, 25]);
+    removeLate();
+    assert.deepEqual(clock.stats().lanes, [1, 0, 0, 0]);
+    let fired = 0;
+    const original = fake.setTimer.bind(fake);
+    fake.setTimer = (ms, fn) => {
+      fired++;
+      return original(ms, fn);
+    };
+    fake.advance(101);
+    assert.ok(fired <= 6, `${fired} timers for 5 periods with only lane 0 in use`);
+    assert.equal(clock.currentTick, 7);
+  });
 });
