@@ -67,7 +67,10 @@ async function step(streams: number, attempt: number): Promise<Step> {
         phonePorts: ready.phonePorts,
         ports: { low, high: low + 2 * streams + 100 },
       },
-      { ...(pin ? { cpu: 0 } : {}), nodeArgs: ['--expose-gc'] },
+      {
+        ...(pin ? { cpu: 0 } : {}),
+        nodeArgs: ['--expose-gc', ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)],
+      },
     );
     try {
       const eng = await engine.next('ready', 60000);
