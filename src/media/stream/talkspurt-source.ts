@@ -89,6 +89,10 @@ export class TalkspurtSource implements AudioSource {
       if (this.clipHead === ends.length) {
         ends.length = 0;
         this.clipHead = 0;
+      } else if (this.clipHead >= 64 && this.clipHead * 2 >= ends.length) {
+        // An agent that always stays ahead never empties the list: drop the read part.
+        ends.splice(0, this.clipHead);
+        this.clipHead = 0;
       }
     }
     if (n < out.length) this.drainedValue = true;

@@ -60,4 +60,18 @@ describe('TalkspurtSource', () => {
     assert.ok(expect > 10000, `read ${expect} samples`);
     assert.equal(s.pending, next - expect);
   });
+
+  test('clip boundaries stay right over a long talkspurt that never runs dry', () => {
+    const s = new TalkspurtSource();
+    const out = new Int16Array(160);
+    // Ten 20 ms clips ahead, then one in and one out per frame, for an hour's worth of frames.
+    for (let i = 0; i < 10; i++) s.append(new Int16Array(160));
+    for (let frame = 0; frame < 180_000; frame++) {
+      s.append(new Int16Array(160));
+      assert.equal(s.read(out), 160);
+      if (frame % 997 === 0) assert.equal(s.clipsLeft, 10, `frame ${frame}`);
+    }
+    assert.equal(s.clipsLeft, 10);
+    assert.equal(s.pending, 1600);
+  });
 });
