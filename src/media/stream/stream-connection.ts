@@ -190,9 +190,9 @@ export class StreamConnection {
       this.degraded = false;
       this.o.events.degraded(false);
     }
-    const payload = (this.encoders.get(track) as FrameEncoder).encode(frame).toString('base64');
+    const payload = (this.encoders.get(track) as FrameEncoder).encode(frame);
     stats.mediaSent++;
-    this.sendText(this.mediaWriter.write(this.seq++, track, this.o.wallClock(), chunk, payload));
+    this.sendFrame(this.mediaWriter.write(this.seq++, track, this.o.wallClock(), chunk, payload));
   }
 
   private sendDtmf(digit: string, durationMs: number): void {
@@ -222,15 +222,15 @@ export class StreamConnection {
   private sendJson(msg: object): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
     this.seq++;
-    this.sendText(JSON.stringify(msg));
+    this.sendFrame(Buffer.from(JSON.stringify(msg)));
   }
 
   /**
-   * A text frame handed to ws as bytes: ws then masks the payload into the frame's own
+   * A text frame handed to ws as UTF-8 bytes: ws then masks the payload into the frame's own
    * buffer and the socket gets one write, where a string costs a corked pair of writes.
    */
-  private sendText(text: string): void {
-    this.ws.send(Buffer.from(text), { binary: false });
+  private sendFrame(utf8: Buffer): void {
+    this.ws.send(utf8, { binary: false });
   }
 
   private onMessage(data: RawData, isBinary: boolean): void {
@@ -239,10 +239,11 @@ export class StreamConnection {
       this.garbage('binary', 'binary frame');
       return;
     }
-    const text = Buffer.isBuffer(data)
-      ? data.toString('utf8')
-      : Buffer.from(data as ArrayBuffer).toString('utf8');
-    const parsed = parseAppMessage(text);
+    const bytes = Buffer.isBuffer(data) ? data : Buffer.from(data as ArrayBuffer);
+    // The usual frame, playAudio, straight from its bytes; anything else (or anything wrong
+    // with it) the full way.
+    if (this.playout?.playFrame(bytes)) return;
+    const parsed = parseAppMessage(bytes.toString('utf8'));
     if (!parsed.ok) {
       this.garbage(parsed.problem satisfies AppMessageProblem, parsed.detail);
       return;

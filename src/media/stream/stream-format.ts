@@ -25,6 +25,9 @@ export const ENGINE_RATE = 8000;
 export const FRAME_SAMPLES = 160;
 export const FRAME_MS = 20;
 
+/** playAudio payloads up to this many samples (100 ms at 24 kHz) are decoded into a reused array. */
+const REUSED_SAMPLES = 2_400;
+
 const CONTENT_TYPE = /^\s*audio\/(x-l16|x-mulaw)\s*(?:;\s*rate\s*=\s*([0-9]+)\s*)?$/i;
 
 /**
@@ -62,16 +65,21 @@ export function formatOf(encoding: StreamEncoding, sampleRate: StreamRate): Stre
 export class FrameEncoder {
   private readonly resampler: Resampler | undefined;
   private readonly wide: Int16Array;
+  private readonly out: Buffer;
 
   constructor(readonly format: StreamFormat) {
     const rate = format.sampleRate;
     this.resampler = rate === ENGINE_RATE ? undefined : new Resampler(ENGINE_RATE, rate);
     this.wide = new Int16Array((FRAME_SAMPLES * rate) / ENGINE_RATE);
+    this.out = Buffer.alloc(format.frameBytes);
   }
 
-  /** `frame`: exactly 160 samples at 8 kHz. Returns a new Buffer of `format.frameBytes`. */
+  /**
+   * `frame`: exactly 160 samples at 8 kHz. Returns `format.frameBytes` bytes in the encoder's
+   * own buffer: valid until the next call (the caller copies them into its message).
+   */
   encode(frame: Int16Array): Buffer {
-    const out = Buffer.allocUnsafe(this.format.frameBytes);
+    const out = this.out;
     if (this.format.encoding === 'audio/x-mulaw') {
       encodeUlaw(frame, out);
       return out;
@@ -105,8 +113,12 @@ export function writeL16(pcm: Int16Array, out: Uint8Array, order: 'be' | 'le'): 
 
 /** Reads 16-bit samples in the given byte order (a trailing odd byte is ignored). */
 export function readL16(bytes: Uint8Array, order: 'be' | 'le'): Int16Array {
-  const n = bytes.length >> 1;
-  const out = new Int16Array(n);
+  return readL16Into(bytes, order, new Int16Array(bytes.length >> 1));
+}
+
+/** readL16 into `out` (of bytes.length / 2 samples, rounded down); returns it. */
+function readL16Into(bytes: Uint8Array, order: 'be' | 'le', out: Int16Array): Int16Array {
+  const n = out.length;
   const hi = order === 'be' ? 0 : 1;
   const lo = 1 - hi;
   for (let i = 0, j = 0; i < n; i++, j += 2) {
@@ -136,19 +148,24 @@ export function decodeMediaPayload(bytes: Uint8Array, format: Pick<StreamFormat,
  */
 export class PlayDecoder {
   private readonly resamplers = new Map<number, Resampler>();
+  private samples = new Int16Array(0);
 
+  /**
+   * The payload as 8 kHz samples. At 8 kHz they are in the decoder's own array for the usual
+   * sizes, valid until the next call (the caller queues a copy).
+   */
   decode(bytes: Uint8Array, encoding: StreamEncoding, rate: number): Int16Array {
     if (rate !== 8000 && rate !== 16000 && rate !== 24000) {
       throw new StreamError('BAD_MEDIA', `unsupported sampleRate ${rate}`);
     }
     if (encoding === 'audio/x-mulaw') {
       if (rate !== ENGINE_RATE) throw new StreamError('BAD_MEDIA', 'audio/x-mulaw is 8000 Hz only');
-      const out = new Int16Array(bytes.length);
+      const out = this.room(bytes.length);
       decodeUlaw(bytes, out);
       return out;
     }
     if (bytes.length % 2 !== 0) throw new StreamError('BAD_MEDIA', 'L16 payload of an odd number of bytes');
-    const pcm = readL16(bytes, 'le');
+    const pcm = readL16Into(bytes, 'le', this.room(bytes.length >> 1));
     if (rate === ENGINE_RATE) return pcm;
     let r = this.resamplers.get(rate);
     if (!r) {
@@ -156,6 +173,13 @@ export class PlayDecoder {
       this.resamplers.set(rate, r);
     }
     return r.process(pcm);
+  }
+
+  /** `n` samples: a view of the reused array (grown to the largest usual payload), or a new one. */
+  private room(n: number): Int16Array {
+    if (n > REUSED_SAMPLES) return new Int16Array(n);
+    if (this.samples.length < n) this.samples = new Int16Array(n);
+    return n === this.samples.length ? this.samples : this.samples.subarray(0, n);
   }
 
   /** The samples still inside the resamplers (silence-padded tail), then a fresh start. */

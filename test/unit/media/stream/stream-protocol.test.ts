@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import fc from 'fast-check';
 import { FromAppMessageSchema, StartMessageSchema } from '../../../../schemas/stream/index.ts';
 import { parseStreamContentType } from '../../../../src/media/stream/stream-format.ts';
 import {
@@ -7,6 +8,7 @@ import {
   MediaMessageWriter,
   parseAppMessage,
   plainPlayAudio,
+  readPlayAudioFrame,
   startMessage,
   tracksOf,
 } from '../../../../src/media/stream/stream-protocol.ts';
@@ -92,26 +94,114 @@ describe('Stream messages from the application (spec 3.3)', () => {
     assert.ok(r.ok && r.message.event === 'playAudio' && r.message.media.sampleRate === 16000);
   });
 
-  test('a media message is written exactly as JSON.stringify writes it', () => {
+  test('a playAudio read from its bytes gives what the full path gives, or goes the full way', () => {
+    // Mostly what agents send, with every kind of departure mixed in.
+    const field = <T>(plain: T[], odd: T[]) =>
+      fc.oneof(
+        { weight: 4, arbitrary: fc.constantFrom<T | undefined>(undefined, ...plain) },
+        { weight: 1, arbitrary: fc.constantFrom(...odd) },
+      );
+    const frame = fc.record({
+      event: fc.constantFrom('playAudio', 'playAudio', 'playAudio', 'checkpoint'),
+      streamId: field([undefined, 's-1', 'ünï'], ['é"\\', 7, '\u0001']),
+      media: fc.oneof(
+        {
+          weight: 9,
+          arbitrary: fc.record({
+            contentType: field(
+              ['audio/x-l16', 'audio/x-mulaw;rate=8000', ' audio/x-l16 ; rate = 16000 '],
+              ['audio/wav', 'é', 3],
+            ),
+            sampleRate: field([8000, 16000, 24000], [44100, 0, '8000', 8000.5, 1e21, -8000]),
+            payload: fc.oneof(
+              {
+                weight: 5,
+                arbitrary: fc.uint8Array({ maxLength: 64 }).map((b) => Buffer.from(b).toString('base64')),
+              },
+              { weight: 1, arbitrary: fc.constantFrom('abc', 'ab$=', 'QQ', '', 5) },
+            ),
+            extra: fc.constantFrom(undefined, undefined, undefined, 1),
+          }),
+        },
+        { weight: 1, arbitrary: fc.constantFrom(undefined, 'x', null) },
+      ),
+      extra: fc.constantFrom(undefined, undefined, undefined, 'x'),
+    });
+    const layout = fc.constantFrom(0, 0, 0, 1, '\t', 'escape-slash', 'reorder', 'trailing', 'repeat');
+    let fast = 0;
+    fc.assert(
+      fc.property(frame, layout, (value, how) => {
+        let text =
+          how === 'reorder'
+            ? JSON.stringify(Object.fromEntries(Object.entries(value).reverse()))
+            : JSON.stringify(value, null, typeof how === 'number' || how === '\t' ? how : undefined);
+        if (how === 'escape-slash') text = text.replaceAll('/', '\\/');
+        if (how === 'trailing') text += ' x';
+        if (how === 'repeat') text = text.replace('{', '{"event":"playAudio",');
+        const bytes = Buffer.from(text);
+        const plain = readPlayAudioFrame(bytes, (n) => new Uint8Array(n));
+        if (!plain) return;
+        // The bytes way took it: the full way must take it too, with the same fields.
+        const full = parseAppMessage(text);
+        assert.ok(full.ok && full.message.event === 'playAudio', `only the bytes way took ${text}`);
+        const media = full.message.media;
+        assert.equal(plain.sampleRate, media.sampleRate, text);
+        assert.deepEqual(plain.contentType, media.contentType, text);
+        assert.deepEqual(Buffer.from(plain.payload), Buffer.from(media.payload, 'base64'), text);
+        fast++;
+      }),
+      { numRuns: 3000 },
+    );
+    assert.ok(fast > 200, `${fast} of 3000 read from their bytes`);
+    // What an agent usually sends is read from its bytes, whatever the order or spacing.
+    for (const text of [
+      '{"event":"playAudio","media":{"contentType":"audio/x-l16","sampleRate":8000,"payload":"AAAA"}}',
+      '{ "media" : { "payload" : "AQ==" } ,\n "streamId":"s-1", "event": "playAudio" }\n',
+    ])
+      assert.ok(
+        readPlayAudioFrame(Buffer.from(text), (n) => new Uint8Array(n)),
+        text,
+      );
+  });
+
+  test('a media message is written exactly as JSON.stringify writes it, in UTF-8', () => {
     const ids = ['s-1', 'quote"and\\back', 'ünï\u2028'];
-    const extras = ['{}', JSON.stringify({ 'X-PH-a': 'b"c' })];
+    const extras = ['{}', JSON.stringify({ 'X-PH-a': 'b"c', é: '✓' })];
+    const check = (
+      w: MediaMessageWriter,
+      streamId: string,
+      extra: string,
+      ...m: [number, 'inbound' | 'outbound', number, number, Uint8Array]
+    ) => {
+      const [seq, track, ts, chunk, bytes] = m;
+      const expected = JSON.stringify({
+        event: 'media',
+        sequenceNumber: seq,
+        streamId,
+        media: { track, timestamp: String(ts), chunk, payload: Buffer.from(bytes).toString('base64') },
+        extra_headers: extra,
+      });
+      assert.equal(w.write(seq, track, ts, chunk, bytes).toString('utf8'), expected);
+    };
     for (const streamId of ids)
       for (const extra of extras) {
         const w = new MediaMessageWriter(streamId, extra);
-        for (const [seq, track, ts, chunk, payload] of [
-          [1, 'inbound', 1732450000123, 1, 'AAAA'],
-          [99999, 'outbound', 0, 4242, ''],
-        ] as const) {
-          const expected = JSON.stringify({
-            event: 'media',
-            sequenceNumber: seq,
-            streamId,
-            media: { track, timestamp: String(ts), chunk, payload },
-            extra_headers: extra,
-          });
-          assert.equal(w.write(seq, track, ts, chunk, payload), expected);
-        }
+        check(w, streamId, extra, 1, 'inbound', 1732450000123, 1, new Uint8Array([0, 1, 2, 255]));
+        check(w, streamId, extra, 99999, 'outbound', 0, 4242, new Uint8Array(0));
+        check(w, streamId, extra, 10, 'inbound', 1.5, 9, new Uint8Array(320).fill(7));
       }
+    const w = new MediaMessageWriter('s', '{}');
+    fc.assert(
+      fc.property(
+        fc.nat(),
+        fc.constantFrom('inbound' as const, 'outbound' as const),
+        fc.oneof(fc.maxSafeNat(), fc.double({ noNaN: true })),
+        fc.nat(),
+        fc.uint8Array({ maxLength: 960 }),
+        (seq, track, ts, chunk, bytes) => check(w, 's', '{}', seq, track, ts, chunk, bytes),
+      ),
+      { numRuns: 300 },
+    );
   });
 
   test('garbage is classified, never thrown', () => {
