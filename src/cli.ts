@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { runValidate } from './callflow/validate-command.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { startPatchbay } from './main.ts';
 import { createLogger } from './util/log.ts';
+import { packageVersion } from './util/package-version.ts';
 
 const USAGE = `usage: patchbay [serve] [--config FILE]
        patchbay validate FILE...   check VobizXML call-flow documents (exit 1 on errors)
@@ -25,10 +25,7 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (a === '--version' || a === '-v') {
-      const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
-        version: string;
-      };
-      console.log(pkg.version);
+      console.log(packageVersion());
       return 0;
     }
     if (a === '--config' || a === '-c') configFile = args[++i];
