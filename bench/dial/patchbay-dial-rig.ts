@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { compiled } from '../compiled.ts';
 import { type ManagedProcess, type ProcessSet, sleep } from '../cps/process-set.ts';
 import type { StateCounts, TargetRig } from '../cps/rig.ts';
 import { LineChannel, type LineEvent } from './line-channel.ts';
@@ -23,9 +24,9 @@ export interface PatchbayDialRigOptions {
   dir: string;
 }
 
-/** A Node process running a bench/dial script (its own core, not the bench's). */
+/** A Node process running a bench/dial script, bundled (its own core, not the bench's). */
 function nodeScript(script: string, args: string[] = []): [string, string[]] {
-  return [process.execPath, ['--import', 'tsx', script, ...args]];
+  return [process.execPath, [compiled(script), ...args]];
 }
 
 /** Loads Patchbay and the webhook app without listening: null when they can run, else why not. */

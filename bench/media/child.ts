@@ -1,20 +1,18 @@
 /**
  * The processes of the media benchmarks. The runner starts each child with `BenchChild.start`
- * (Node with the tsx loader, an IPC channel, its configuration as one JSON argument,
+ * (plain Node running the script bundled by `compiled`, an IPC channel, its configuration as one JSON argument,
  * optionally pinned to one CPU) and waits for its messages by type; a child uses
- * `childChannel` to read its configuration, receive commands and answer. A child exits when
+ * `childChannel` (child-channel.ts, which children import so that they load nothing of the
+ * runner's side) to read its configuration, receive commands and answer. A child exits when
  * the runner goes away, so nothing is left behind.
  */
 import { type ChildProcess, type StdioOptions, spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { compiled } from '../compiled.ts';
 
-interface Typed {
-  type: string;
-}
+import { BenchChildError, type Typed } from './child-channel.ts';
 
-export class BenchChildError extends Error {
-  readonly code = 'BENCH_CHILD';
-}
+export { BenchChildError, childChannel } from './child-channel.ts';
 
 export class BenchChild<Out extends Typed, In extends Typed> {
   private readonly queue: Out[] = [];
@@ -41,7 +39,7 @@ export class BenchChild<Out extends Typed, In extends Typed> {
   }
 
   /**
-   * Starts `script` (a .ts file) with `config`. With `cpu`, the process and every thread it
+   * Starts `script` (a .ts file, bundled first) with `config`. With `cpu`, the process and every thread it
    * will have (V8's GC helpers included) are pinned to that CPU through taskset(1).
    */
   static start<O extends Typed, I extends Typed>(
@@ -50,7 +48,7 @@ export class BenchChild<Out extends Typed, In extends Typed> {
     config: unknown,
     opts: { cpu?: number; nodeArgs?: string[] } = {},
   ): BenchChild<O, I> {
-    const args = ['--import', 'tsx', ...(opts.nodeArgs ?? []), fileURLToPath(script), JSON.stringify(config)];
+    const args = [...(opts.nodeArgs ?? []), compiled(fileURLToPath(script)), JSON.stringify(config)];
     const stdio: StdioOptions = ['ignore', 'inherit', 'inherit', 'ipc'];
     // spawn (not fork) so that taskset can sit in front; the IPC descriptor survives its exec.
     const proc =
@@ -137,32 +135,4 @@ export class BenchChild<Out extends Typed, In extends Typed> {
     for (const w of this.waiters) w.reject(this.failure);
     this.waiters.clear();
   }
-}
-
-/** The child's side: its configuration, incoming commands, and a way to answer. */
-export function childChannel<Config, In extends Typed, Out extends Typed>(): {
-  config: Config;
-  send: (msg: Out) => void;
-  onMessage: (fn: (msg: In) => void) => void;
-  fail: (err: unknown) => void;
-} {
-  if (!process.send)
-    throw new BenchChildError('this script is started by the media benchmarks (no IPC channel)');
-  const config = JSON.parse(process.argv[2] ?? '{}') as Config;
-  // The runner went away (finished, crashed or interrupted): so do we.
-  process.on('disconnect', () => process.exit(0));
-  const send = (msg: Out) => {
-    process.send?.(msg);
-  };
-  return {
-    config,
-    send,
-    onMessage: (fn) => process.on('message', (m) => fn(m as In)),
-    fail: (err: unknown) => {
-      const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
-      process.send?.({ type: 'error', message }, () => process.exit(1));
-      // If the channel is gone the callback never runs.
-      setTimeout(() => process.exit(1), 1000);
-    },
-  };
 }

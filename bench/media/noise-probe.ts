@@ -4,7 +4,7 @@
  * counts the moments it did not run (the hypervisor, interrupts, other processes). Every such
  * stall longer than 2 ms delays a tick of every stream, so it sets a floor under the p99.
  */
-import { childChannel } from './child.ts';
+import { childChannel } from './child-channel.ts';
 import type { NoiseConfig, NoiseOut } from './protocol.ts';
 
 const { config, send } = childChannel<NoiseConfig, { type: 'none' }, NoiseOut>();

@@ -12,7 +12,7 @@
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { PCMA, PCMU } from '../../src/media/codec/g711.ts';
-import { childChannel } from './child.ts';
+import { childChannel } from './child-channel.ts';
 import { CpuWindow } from './cpu-window.ts';
 import { Histogram } from './histogram.ts';
 import type { G711Name, GeneratorConfig, GeneratorIn, GeneratorOut } from './protocol.ts';

@@ -5,7 +5,7 @@
  * first second) and closes when the last playback ends.
  */
 import type { LocalEndpoint } from '../../src/media/local/local-endpoint.ts';
-import { childChannel } from './child.ts';
+import { childChannel } from './child-channel.ts';
 import { CpuWindow } from './cpu-window.ts';
 import { benchEngine, createEndpoints, heapUsedMb, measureIdle, mediaTowards } from './engine-setup.ts';
 import type { PlaybackEngineConfig, PlaybackEngineIn, PlaybackEngineOut } from './protocol.ts';

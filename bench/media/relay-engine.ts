@@ -5,7 +5,7 @@
  * on B it decodes and re-encodes each one. The runner marks the window the generator measures.
  */
 import type { LocalEndpoint } from '../../src/media/local/local-endpoint.ts';
-import { childChannel } from './child.ts';
+import { childChannel } from './child-channel.ts';
 import { CpuWindow } from './cpu-window.ts';
 import { benchEngine, createEndpoints, heapUsedMb, measureIdle, mediaTowards } from './engine-setup.ts';
 import type { RelayEngineConfig, RelayEngineIn, RelayEngineOut } from './protocol.ts';

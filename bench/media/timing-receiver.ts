@@ -8,7 +8,7 @@
  * window the runner marks (warm-up excluded); loss counts every packet of the run.
  */
 import { createSocket, type Socket } from 'node:dgram';
-import { childChannel } from './child.ts';
+import { childChannel } from './child-channel.ts';
 import { CpuWindow } from './cpu-window.ts';
 import { Histogram } from './histogram.ts';
 import type { ReceiverConfig, ReceiverIn, ReceiverOut } from './protocol.ts';

@@ -4,7 +4,7 @@
  * CPU by the runner.
  */
 import { StreamSession } from '../../src/media/stream/stream-session.ts';
-import { childChannel } from '../media/child.ts';
+import { childChannel } from '../media/child-channel.ts';
 import { benchEngine, createEndpoints, mediaTowards } from '../media/engine-setup.ts';
 import type { EngineConfig, EngineIn, EngineOut } from './protocol.ts';
 

@@ -6,7 +6,7 @@
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { WebSocketServer } from 'ws';
-import { childChannel } from '../media/child.ts';
+import { childChannel } from '../media/child-channel.ts';
 import { Histogram } from '../media/histogram.ts';
 import type { LoadConfig, LoadIn, LoadOut } from './protocol.ts';
 
