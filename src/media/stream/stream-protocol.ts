@@ -171,6 +171,22 @@ class PlainJson {
     return -1;
   }
 
+  /**
+   * The base64 payload's string, found by its closing quote alone (a native search over the
+   * few hundred bytes): an escape, control character or non-ASCII byte inside it fails the
+   * strict base64 decoding that follows, so it is not looked for here. Its start, or -1.
+   */
+  payload(): number {
+    this.skipSpace();
+    if (this.b[this.at] !== QUOTE) return -1;
+    const start = this.at + 1;
+    const end = this.b.indexOf(QUOTE, start);
+    if (end < 0) return -1;
+    this.end = end;
+    this.at = end + 1;
+    return start;
+  }
+
   /** Digits only (no sign, fraction, exponent or leading zero), up to 9 of them; or -1. */
   integer(): number {
     this.skipSpace();
@@ -241,7 +257,7 @@ export function scanPlayAudio(frame: Uint8Array): PlayAudioFrame | undefined {
         if (field < 0 || !j.take(0x3a)) return undefined;
         if (j.was(field, KEY_PAYLOAD) && !(seen & 8)) {
           seen |= 8;
-          out.payloadStart = j.string(true);
+          out.payloadStart = j.payload();
           if (out.payloadStart < 0) return undefined;
           out.payloadEnd = j.end;
         } else if (j.was(field, KEY_CONTENT_TYPE) && !(seen & 16)) {
