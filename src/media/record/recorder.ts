@@ -51,13 +51,18 @@ const FRAME = 160;
 const RATE = 8000;
 /** Header and sizes are rewritten after every flush, so a crash loses at most one second. */
 const FLUSH_FRAMES = 50;
+/** Ticks an input may send nothing before it is in a gap and reads as silence (60 ms). */
+const GRACE_FRAMES = 3;
+/** The most frames a recording may lag behind its ticks waiting for audio (1 s); past it, silence. */
+const MAX_OWED_FRAMES = 50;
 /** Mean absolute level under which a frame counts as silence (about -45 dBov). */
 const SILENCE_LEVEL = 150;
 
 /**
  * Writes 8 kHz 16-bit PCM WAV from one or two inputs on the media clock ('record' phase).
- * Each input feeds a FIFO from packet arrival; each tick takes exactly 20 ms from each,
- * zeros where the peer sent nothing, so the file's length is the wall-clock length.
+ * Each input feeds a FIFO from packet arrival; each tick owes the file 20 ms from each, taken
+ * once it has come (zeros from an input in a gap), so late packets land in their place, and
+ * the file's length is the wall-clock length.
  */
 export class Recorder implements Recording, MediaTicker {
   readonly file: string;
@@ -65,11 +70,16 @@ export class Recorder implements Recording, MediaTicker {
   private resolve!: (r: RecordingResult) => void;
   private readonly channels: 1 | 2;
   private readonly fifos: PcmFifo[];
+  /** Per input: audio came since the last tick; ticks in a row without any. */
+  private readonly arrived: boolean[];
+  private readonly starved: number[];
   private readonly frames: Int16Array[];
   private readonly unsubscribe: Array<() => void> = [];
   private pending: Buffer;
   private pendingFrames = 0;
   private samples = 0;
+  /** Ticks whose frame is not written yet (its audio has not come). */
+  private owed = 0;
   private silentFrames = 0;
   private fh: FileHandle | undefined;
   private writes: Promise<void> = Promise.resolve();
@@ -83,7 +93,9 @@ export class Recorder implements Recording, MediaTicker {
   ) {
     this.file = opts.file;
     this.channels = opts.inputs.length === 2 && !opts.mono ? 2 : 1;
-    this.fifos = opts.inputs.map(() => new PcmFifo(FRAME * 10));
+    this.fifos = opts.inputs.map(() => new PcmFifo(FRAME * MAX_OWED_FRAMES));
+    this.arrived = opts.inputs.map(() => false);
+    this.starved = opts.inputs.map(() => 0);
     this.frames = opts.inputs.map(() => new Int16Array(FRAME));
     this.pending = Buffer.alloc(FLUSH_FRAMES * FRAME * 2 * this.channels);
     this.done = new Promise((r) => {
@@ -114,6 +126,34 @@ export class Recorder implements Recording, MediaTicker {
 
   onTick(): void {
     if (this.state !== 'recording') return;
+    // A frame is owed each tick and written once every input's audio for it has come, so
+    // audio that is late (a packet the loop has not read yet, a sender's jitter, 30 ms
+    // packets against 20 ms ticks, the clock catching up after a stall) lands in its place
+    // instead of after inserted silence. An input that has sent nothing for more than
+    // GRACE_FRAMES ticks is in a gap (silence suppression, hold, a side that never talks):
+    // it no longer holds the others up and reads as zeros.
+    this.owed++;
+    for (let c = 0; c < this.fifos.length; c++) {
+      this.starved[c] = this.arrived[c] ? 0 : (this.starved[c] as number) + 1;
+      this.arrived[c] = false;
+    }
+    while (this.state === 'recording' && (this.owed > MAX_OWED_FRAMES || (this.owed > 0 && this.ready()))) {
+      this.owed--;
+      this.writeFrame(true);
+    }
+  }
+
+  /** Whether each input holds a whole frame or is in a gap. */
+  private ready(): boolean {
+    for (let c = 0; c < this.fifos.length; c++) {
+      if ((this.fifos[c] as PcmFifo).length < FRAME && (this.starved[c] as number) <= GRACE_FRAMES)
+        return false;
+    }
+    return true;
+  }
+
+  /** Takes a frame from each input (zeros where it has none) into the file; `checks`: the end conditions. */
+  private writeFrame(checks: boolean): void {
     let loud = false;
     for (let c = 0; c < this.fifos.length; c++) {
       const frame = this.frames[c] as Int16Array;
@@ -122,6 +162,7 @@ export class Recorder implements Recording, MediaTicker {
     }
     this.appendFrame();
     this.samples += FRAME;
+    if (!checks) return;
     const o = this.opts;
     if (o.maxLengthMs !== undefined && this.durationMs >= o.maxLengthMs) {
       this.end('max-length');
@@ -140,7 +181,9 @@ export class Recorder implements Recording, MediaTicker {
       const fifo = this.fifos[i] as PcmFifo;
       this.unsubscribe.push(
         input.onAudio((pcm) => {
-          if (this.state === 'recording') fifo.write(pcm);
+          if (this.state !== 'recording') return;
+          fifo.write(pcm);
+          this.arrived[i] = true;
         }),
       );
       input.closed?.then(() => this.end('hangup'));
@@ -206,9 +249,14 @@ export class Recorder implements Recording, MediaTicker {
 
   private end(reason: RecordingEndReason, digit?: string): void {
     if (this.state === 'ending' || this.state === 'ended') return;
+    const wasRecording = this.state === 'recording';
     this.state = 'ending';
     this.removeTicker?.();
     for (const u of this.unsubscribe) u();
+    // The frames still owed (audio that came late, or silence) belong to the recording, so
+    // that nothing received is lost and the file keeps the wall-clock length; past a
+    // maximum length they do not.
+    if (wasRecording && reason !== 'max-length') for (; this.owed > 0; this.owed--) this.writeFrame(false);
     this.flush();
     const fh = this.fh as FileHandle;
     this.writes

@@ -138,6 +138,55 @@ function engineFor(t: TestContext): { engine: LocalMediaEngine; done: () => Prom
   };
 }
 
+/**
+ * A recording input that delivers a counting signal (sample i is i % 30000 + 1, never 0) in
+ * 30 ms packets, on the tick where each packet's last sample is due, some of them a tick late,
+ * and nothing at all during `gap` ticks (a sender that went quiet, as with silence
+ * suppression), after which the count goes on where it stopped.
+ */
+class JitteryInput implements RecordInput, MediaTicker {
+  private readonly listeners = new Set<AudioListener>();
+  private readonly remove: () => void;
+  private tick = 0;
+  private sent = 0;
+  private due = 0;
+  private held: Int16Array[] = [];
+
+  constructor(
+    clock: MediaClock,
+    private readonly gap: { from: number; ticks: number },
+  ) {
+    this.remove = clock.add(this, 'mix');
+  }
+
+  onTick(_tick: number, nowMs: number): void {
+    if (this.listeners.size === 0) return;
+    const k = this.tick++;
+    const out = this.held;
+    this.held = [];
+    if (k < this.gap.from || k >= this.gap.from + this.gap.ticks) {
+      this.due += 160;
+      while (this.due >= 240) {
+        this.due -= 240;
+        const packet = Int16Array.from({ length: 240 }, (_, i) => ((this.sent + i) % 30000) + 1);
+        const late = (this.sent / 240) % 5 === 2;
+        this.sent += 240;
+        (late ? this.held : out).push(packet);
+      }
+    }
+    for (const packet of out) for (const l of this.listeners) l(packet, nowMs);
+  }
+
+  onAudio(l: AudioListener): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+
+  stop(): void {
+    this.remove();
+  }
+}
+
 describe('Recorder', () => {
   test('mono: maxLengthMs, the exact samples, and what sox reads', { skip: NO_SOX }, async (t) => {
     const { engine, done } = engineFor(t);
@@ -191,6 +240,42 @@ describe('Recorder', () => {
     assert.deepEqual([m.channels, m.samples], [1, 1600]);
     const mw = parseWav(readFileSync(mixed)).samples;
     assert.ok(toneAmplitude(mw, 8000, 500) > 5000 && toneAmplitude(mw, 8000, 1200) > 8000);
+    await done();
+  });
+
+  test('late packets land in their place, a gap keeps its length, what came is never lost', async (t) => {
+    const { engine, done } = engineFor(t);
+    const input = new JitteryInput(engine.clock, { from: 50, ticks: 25 });
+    t.after(() => input.stop());
+    const path = file('jitter');
+    const rec = await engine.record({ file: path, inputs: [input] });
+    while (rec.durationMs < 2400) await sleep(20);
+    const r = await rec.stop();
+    const got = parseWav(readFileSync(path)).samples;
+    assert.equal(got.length, (r.durationMs / 1000) * 8000);
+    // Before the gap: the count exactly, no silence slipped in for the 30 ms packets or the
+    // late ones.
+    let i = 0;
+    while (i < got.length && got[i] !== 0) {
+      assert.equal(got[i], (i % 30000) + 1, `sample ${i}`);
+      i++;
+    }
+    const before = i;
+    assert.ok(before >= 7500, `${before} samples before the first silence`);
+    // The gap: 500 ms of nothing, written as silence of that length (at most 60 ms short).
+    while (i < got.length && got[i] === 0) i++;
+    const gap = i - before;
+    assert.ok(gap >= 4000 - 480 && gap <= 4000 + 240, `a gap of ${gap} samples`);
+    // After it the count goes on from where it stopped, whole, to the end of what was sent.
+    let next = before;
+    while (i < got.length && got[i] !== 0) {
+      assert.equal(got[i], (next % 30000) + 1, `sample ${i} after the gap`);
+      i++;
+      next++;
+    }
+    assert.ok(next - before >= 7000, `${next - before} samples after the gap`);
+    // Only the frames still owed at the stop (at most the grace) may be silence after that.
+    assert.ok(got.length - i <= 3 * 160, `${got.length - i} samples of silence at the end`);
     await done();
   });
 
