@@ -279,6 +279,41 @@ describe('Recorder', () => {
     await done();
   });
 
+  test('a stall of the event loop inserts no silence: the catch-up ticks wait for the packets', async (t) => {
+    const { engine, done } = engineFor(t);
+    const peer = await RtpPeer.open();
+    t.after(() => peer.close());
+    const ep = await engine.createEndpoint();
+    peer.target = ep.port;
+    ep.configure(mediaTo(peer.port));
+    const path = file('stall');
+    const rec = await engine.record({ file: path, inputs: [engine.input(ep, 'in')] });
+    const tone = sine(600, 8000, 8 * 1500, 7000);
+    const streaming = peer.stream(tone);
+    await peer.until(() => rec.durationMs >= 600, 3000, '600 ms recorded');
+    // 50 ms with the loop held (a GC pause, a busy neighbour): after it the clock runs the
+    // periods it owes before the loop reads the packets that came meanwhile.
+    const until = performance.now() + 50;
+    while (performance.now() < until);
+    await streaming;
+    await sleep(100);
+    const r = await rec.stop();
+    const got = parseWav(readFileSync(path)).samples;
+    assert.equal(got.length, (r.durationMs / 1000) * 8000);
+    let first = 0;
+    while (first < got.length && got[first] === 0) first++;
+    let last = got.length - 1;
+    while (last > first && got[last] === 0) last--;
+    assert.ok(last - first > 8 * 1400, `${(last - first) / 8} ms of tone recorded`);
+    // A 600 Hz tone of that level never stays at 0 for 2.5 ms: such a run is inserted silence.
+    let run = 0;
+    for (let i = first; i <= last; i++) {
+      run = got[i] === 0 ? run + 1 : 0;
+      assert.ok(run < 20, `silence inserted at ${(i - first) / 8} ms into the tone`);
+    }
+    await done();
+  });
+
   test('silenceTimeoutMs ends the recording after that much silence', async (t) => {
     const { engine, done } = engineFor(t);
     const talk = sine(700, 8000, 8 * 300, 5000);
