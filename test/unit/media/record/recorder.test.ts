@@ -124,6 +124,16 @@ function clockInput(
 /** Frames cut from one long signal. */
 const framesOf = (signal: Int16Array) => (i: number) => signal.subarray(i * 160, i * 160 + 160);
 
+/** A raw RTP peer and an endpoint that talk to each other; the peer is closed when the test ends. */
+async function peerAndEndpoint(t: TestContext, engine: LocalMediaEngine) {
+  const peer = await RtpPeer.open();
+  t.after(() => peer.close());
+  const ep = await engine.createEndpoint();
+  peer.target = ep.port;
+  ep.configure(mediaTo(peer.port));
+  return { peer, ep };
+}
+
 function engineFor(t: TestContext): { engine: LocalMediaEngine; done: () => Promise<void> } {
   const engine = testEngine();
   const range = engine.ports;
@@ -281,11 +291,7 @@ describe('Recorder', () => {
 
   test('a stall of the event loop inserts no silence: the catch-up ticks wait for the packets', async (t) => {
     const { engine, done } = engineFor(t);
-    const peer = await RtpPeer.open();
-    t.after(() => peer.close());
-    const ep = await engine.createEndpoint();
-    peer.target = ep.port;
-    ep.configure(mediaTo(peer.port));
+    const { peer, ep } = await peerAndEndpoint(t, engine);
     const path = file('stall');
     const rec = await engine.record({ file: path, inputs: [engine.input(ep, 'in')] });
     const tone = sine(600, 8000, 8 * 1500, 7000);
@@ -367,11 +373,7 @@ describe('Recorder', () => {
 
   test('`before` (a beep) delays the start: the beep is not in the file', async (t) => {
     const { engine, done } = engineFor(t);
-    const peer = await RtpPeer.open();
-    t.after(() => peer.close());
-    const ep = await engine.createEndpoint();
-    peer.target = ep.port;
-    ep.configure(mediaTo(peer.port));
+    const { peer, ep } = await peerAndEndpoint(t, engine);
     const started = performance.now();
     const beep = ep.play([{ kind: 'tone', tone: 'beep' }]);
     const path = file('beep');
