@@ -70,6 +70,10 @@ export const configSchema = z.object({
   gatherActionOnEmpty: z.boolean().default(false),
   /** Seconds without RTP from an answered peer before the call ends (6020 Media Timeout); 0: never. */
   mediaTimeout: z.coerce.number().int().min(0).default(60),
+  /** Calls up at once (rest-api 1.8 concurrency); more are refused (SIP 503, REST 429). 0: no limit. */
+  maxCalls: z.coerce.number().int().min(0).default(0),
+  /** Call starts per second (rest-api 1.8 CPS), inbound and REST together; 0: no limit. */
+  maxCps: z.coerce.number().int().min(0).default(0),
   authId: z.string().min(1).optional(),
   authToken: z.string().min(1).optional(),
   outboundProxy: z.string().optional(),
@@ -97,6 +101,8 @@ const ENV: Record<string, keyof Config> = {
   PATCHBAY_REDIS_URL: 'redisUrl',
   PATCHBAY_NODE_ID: 'nodeId',
   PATCHBAY_MEDIA_TIMEOUT: 'mediaTimeout',
+  PATCHBAY_MAX_CALLS: 'maxCalls',
+  PATCHBAY_MAX_CPS: 'maxCps',
   PATCHBAY_DATA_DIR: 'dataDir',
   PATCHBAY_LOG_LEVEL: 'logLevel',
 };

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createApp, type HttpServer, startHttpServer } from './api/http-server.ts';
 import { restApi } from './api/rest-api.ts';
 import type { CallFlowDeps } from './callflow/call-flow.ts';
+import { CallLimits } from './callflow/call-limits.ts';
 import { InboundCalls } from './callflow/inbound-calls.ts';
 import { LiveCalls } from './callflow/live-calls.ts';
 import { LiveControl } from './callflow/live-control.ts';
@@ -159,8 +160,9 @@ export async function startPatchbay(
     authId,
   };
   const callLog = logger.child({ layer: 'calls' });
-  const calls = new InboundCalls(router, deps, callLog, live, store.applications);
-  const outbound = new OutboundCalls(deps, live, callLog);
+  const limits = new CallLimits({ maxCalls: config.maxCalls, maxCps: config.maxCps }, () => live.size);
+  const calls = new InboundCalls(router, deps, callLog, live, store.applications, limits);
+  const outbound = new OutboundCalls(deps, live, callLog, limits);
   const control = new LiveControl({
     live,
     outbound,
@@ -181,6 +183,7 @@ export async function startPatchbay(
       recordings: files,
       log: logger.child({ layer: 'api' }),
       nodeId,
+      maxConcurrent: config.maxCalls,
     }),
   );
   // An INVITE with Replaces takes the place of a leg here (RFC 3891); any other is a new call.

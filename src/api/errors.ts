@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { CallControlError } from '../callflow/call-control.ts';
+import { CallLimitError } from '../callflow/call-limits.ts';
 import { StoreError } from '../store/types.ts';
 
 /**
@@ -39,6 +40,8 @@ export class ApiError extends Error {
     message?: string,
     /** More body keys (details, app_id, node_id, ...). */
     readonly extra: Record<string, unknown> = {},
+    /** Response headers (Retry-After). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message ?? error);
     this.name = 'ApiError';
@@ -97,6 +100,18 @@ function hasStatus(e: unknown): e is { status: number; type?: string; message: s
 /** Any thrown value as the ApiError the client sees. */
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
+  if (err instanceof CallLimitError) {
+    // rest-api 1.8: details.limitType, limit, current, retryAfter, and a Retry-After header.
+    const r = err.refusal;
+    return new ApiError(
+      429,
+      'BUSY',
+      'too many requests',
+      err.message,
+      { details: { limitType: r.limitType, limit: r.limit, current: r.current, retryAfter: r.retryAfter } },
+      { 'Retry-After': String(r.retryAfter) },
+    );
+  }
   if (err instanceof CallControlError) {
     switch (err.code) {
       case 'BAD_REQUEST':

@@ -130,7 +130,10 @@ export function restApi(deps: RestApiDeps): Router {
     const e = toApiError(err);
     if (e.code === 'INTERNAL') deps.log.error({ err }, 'REST API handler failed');
     if (res.headersSent) return;
-    res.status(e.status).json(e.body(apiIdOf(res)));
+    res
+      .set(e.headers)
+      .status(e.status)
+      .json(e.body(apiIdOf(res)));
   });
   return router;
 }

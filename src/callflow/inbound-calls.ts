@@ -8,6 +8,7 @@ import type { Uas } from '../sip/ua/uas.ts';
 import type { ApplicationRecord, ApplicationStore } from '../store/types.ts';
 import type { Logger } from '../util/log.ts';
 import { CallFlow, type CallFlowDeps } from './call-flow.ts';
+import { type CallLimits, RefusalLog } from './call-limits.ts';
 import { dispositionOf } from './cdr.ts';
 import type { LiveCalls } from './live-calls.ts';
 
@@ -36,6 +37,7 @@ export class InboundCalls {
   private readonly calls = new Map<string, Call>();
   private readonly flows = new Set<Promise<CallEnd>>();
   private closing = false;
+  private readonly refusals: RefusalLog;
 
   constructor(
     private readonly router: CallRouter,
@@ -43,7 +45,10 @@ export class InboundCalls {
     private readonly log: Logger,
     private readonly live: LiveCalls,
     private readonly apps?: ApplicationStore,
-  ) {}
+    private readonly limits?: CallLimits,
+  ) {
+    this.refusals = new RefusalLog(log);
+  }
 
   /** Calls up or ending (their hangup URL not yet told). */
   get size(): number {
@@ -74,6 +79,17 @@ export class InboundCalls {
   async handle(req: SipRequest, uas: Uas): Promise<void> {
     if (this.closing) {
       uas.reject(503, { reason: 'Service Unavailable - shutting down' });
+      return;
+    }
+    // Over capacity (rest-api 1.8): refused before anything is spent on the call. A 503 with
+    // Retry-After tells a carrier or proxy to try another server or later (RFC 3261 21.5.4).
+    const refusal = this.limits?.admit();
+    if (refusal) {
+      this.refusals.note(refusal, req.callId);
+      uas.reject(503, {
+        reason: `Service Unavailable - ${refusal.limitType} limit`,
+        headers: { 'Retry-After': String(refusal.retryAfter) },
+      });
       return;
     }
     const parties = callPartiesOf(req);

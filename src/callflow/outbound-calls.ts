@@ -10,6 +10,7 @@ import type { Logger } from '../util/log.ts';
 import { BLegCalls } from './bleg-calls.ts';
 import { CallControlError, type MakeCallRequest } from './call-control.ts';
 import { CallFlow, type CallFlowDeps } from './call-flow.ts';
+import { CallLimitError, type CallLimits, RefusalLog } from './call-limits.ts';
 import { dispositionOf } from './cdr.ts';
 import { sendDialString } from './dial-string.ts';
 import type { LiveCalls } from './live-calls.ts';
@@ -37,12 +38,16 @@ export class OutboundCalls {
   /** Dial B-legs given a document of their own (REST 2.9 legs=bleg): outbound calls too. */
   readonly bLegs: BLegCalls;
 
+  private readonly refusals: RefusalLog;
+
   constructor(
     private readonly deps: CallFlowDeps,
     private readonly live: LiveCalls,
     private readonly log: Logger,
+    private readonly limits?: CallLimits,
   ) {
     this.bLegs = new BLegCalls(deps, live, log);
+    this.refusals = new RefusalLog(log);
   }
 
   /** Checks every destination, then starts them all; resolves with their UUIDs. */
@@ -58,6 +63,12 @@ export class OutboundCalls {
           `to: cannot call ${dest}: no PATCHBAY_OUTBOUND_PROXY (trunk) is configured for phone numbers`,
         );
       }
+    }
+    // Every destination is a call: all of them fit the limits, or none starts (rest-api 1.8).
+    const refusal = this.limits?.admit(req.to.length);
+    if (refusal) {
+      this.refusals.note(refusal);
+      throw new CallLimitError(refusal);
     }
     return req.to.map((dest) => {
       const uuid = randomUUID();
