@@ -74,6 +74,11 @@ export const configSchema = z.object({
   maxCalls: z.coerce.number().int().min(0).default(0),
   /** Call starts per second (rest-api 1.8 CPS), inbound and REST together; 0: no limit. */
   maxCps: z.coerce.number().int().min(0).default(0),
+  /**
+   * New calls are refused (503) while the event loop has lately run this many ms late: an
+   * overloaded node sheds new calls instead of making every call wait. 0: never.
+   */
+  maxLoopLag: z.coerce.number().int().min(0).default(500),
   authId: z.string().min(1).optional(),
   authToken: z.string().min(1).optional(),
   outboundProxy: z.string().optional(),
@@ -103,6 +108,7 @@ const ENV: Record<string, keyof Config> = {
   PATCHBAY_MEDIA_TIMEOUT: 'mediaTimeout',
   PATCHBAY_MAX_CALLS: 'maxCalls',
   PATCHBAY_MAX_CPS: 'maxCps',
+  PATCHBAY_MAX_LOOP_LAG: 'maxLoopLag',
   PATCHBAY_DATA_DIR: 'dataDir',
   PATCHBAY_LOG_LEVEL: 'logLevel',
 };

@@ -24,6 +24,7 @@ import { createStore } from './store/create-store.ts';
 import type { Store } from './store/types.ts';
 import { systemClock } from './util/clock.ts';
 import type { Logger } from './util/log.ts';
+import { LoopLag } from './util/loop-lag.ts';
 import { tuneRuntime } from './util/runtime-tuning.ts';
 import { WebhookClient } from './webhooks/webhook-client.ts';
 
@@ -160,7 +161,13 @@ export async function startPatchbay(
     authId,
   };
   const callLog = logger.child({ layer: 'calls' });
-  const limits = new CallLimits({ maxCalls: config.maxCalls, maxCps: config.maxCps }, () => live.size);
+  const loopLag = new LoopLag();
+  const limits = new CallLimits(
+    { maxCalls: config.maxCalls, maxCps: config.maxCps, maxLoopLagMs: config.maxLoopLag },
+    () => live.size,
+    () => performance.now(),
+    () => loopLag.recentMs(),
+  );
   const calls = new InboundCalls(router, deps, callLog, live, store.applications, limits);
   const outbound = new OutboundCalls(deps, live, callLog, limits);
   const control = new LiveControl({
@@ -219,6 +226,7 @@ export async function startPatchbay(
     async close() {
       // Leaving first: other nodes stop forwarding here.
       await store.nodes.remove(nodeId);
+      loopLag.close();
       await Promise.all([calls.close(), outbound.close()]);
       await webhooks.close(5000);
       await ua.close();

@@ -101,12 +101,14 @@ function hasStatus(e: unknown): e is { status: number; type?: string; message: s
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof CallLimitError) {
-    // rest-api 1.8: details.limitType, limit, current, retryAfter, and a Retry-After header.
+    // rest-api 1.8: details.limitType, limit, current, retryAfter, and a Retry-After header;
+    // an overloaded server is 503, not the account's limit.
     const r = err.refusal;
+    const overload = r.limitType === 'overload';
     return new ApiError(
-      429,
-      'BUSY',
-      'too many requests',
+      overload ? 503 : 429,
+      overload ? 'UNAVAILABLE' : 'BUSY',
+      overload ? 'service unavailable' : 'too many requests',
       err.message,
       { details: { limitType: r.limitType, limit: r.limit, current: r.current, retryAfter: r.retryAfter } },
       { 'Retry-After': String(r.retryAfter) },

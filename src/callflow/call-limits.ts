@@ -3,17 +3,20 @@ import { CallControlError } from './call-control.ts';
 
 /**
  * The two capacity limits of rest-api 1.8: calls up at once (`concurrency`) and call starts per
- * second (`cps`). 0 means no limit. Over either, a new call is refused before anything is
- * spent on it: an inbound INVITE with 503 and Retry-After, a REST call with 429.
+ * second (`cps`), and the process's own: an event loop running late (`overload`). 0 means no
+ * limit. Over one, a new call is refused before anything is spent on it: an inbound INVITE
+ * with 503 and Retry-After, a REST call with 429 (503 for overload).
  */
 export interface CallLimitSettings {
   maxCalls: number;
   maxCps: number;
+  /** Refuse new calls while the event loop has lately been this many ms late. */
+  maxLoopLagMs?: number;
 }
 
 /** Why a start was refused, as the 429 body's `details` carries it (rest-api 1.8). */
 export interface LimitRefusal {
-  limitType: 'concurrency' | 'cps';
+  limitType: 'concurrency' | 'cps' | 'overload';
   limit: number;
   current: number;
   /** Seconds after which trying again may succeed. */
@@ -25,10 +28,12 @@ export class CallLimitError extends CallControlError {
   constructor(readonly refusal: LimitRefusal) {
     const r = refusal;
     super(
-      'BUSY',
+      r.limitType === 'overload' ? 'UNAVAILABLE' : 'BUSY',
       r.limitType === 'cps'
         ? `calls per second limit reached (${r.current} of ${r.limit} in the last second)`
-        : `concurrent calls limit reached (${r.current} of ${r.limit} up)`,
+        : r.limitType === 'overload'
+          ? `overloaded: the event loop ran ${r.current} ms late (limit ${r.limit} ms)`
+          : `concurrent calls limit reached (${r.current} of ${r.limit} up)`,
     );
   }
 }
@@ -45,6 +50,8 @@ export class CallLimits {
     /** Calls up now (queued, ringing and answered, inbound and outbound). */
     private readonly current: () => number,
     private readonly now: () => number = () => performance.now(),
+    /** The event loop's recent lateness in ms (LoopLag), for maxLoopLagMs. */
+    private readonly loopLagMs: () => number = () => 0,
   ) {}
 
   get maxCalls(): number {
@@ -56,7 +63,13 @@ export class CallLimits {
    * they would pass a limit.
    */
   admit(n = 1): LimitRefusal | undefined {
-    const { maxCalls, maxCps } = this.settings;
+    const { maxCalls, maxCps, maxLoopLagMs = 0 } = this.settings;
+    if (maxLoopLagMs > 0) {
+      const lag = this.loopLagMs();
+      // Already behind: a new call would only add to the queue every call waits in.
+      if (lag > maxLoopLagMs)
+        return { limitType: 'overload', limit: maxLoopLagMs, current: Math.round(lag), retryAfter: 1 };
+    }
     if (maxCalls > 0) {
       const up = this.current();
       if (up + n > maxCalls) return { limitType: 'concurrency', limit: maxCalls, current: up, retryAfter: 1 };

@@ -71,6 +71,9 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
       PATCHBAY_ANSWER_URL: hooks.url(opts.answerPath ?? '/answer'),
       PATCHBAY_HANGUP_URL: hooks.url(opts.hangupPath ?? '/hangup'),
       PATCHBAY_LOG_LEVEL: 'silent',
+      // Patchbay shares the test's process, whose own synchronous work (child processes run
+      // to completion, files parsed) would look like an overloaded event loop.
+      PATCHBAY_MAX_LOOP_LAG: '0',
       ...opts.env,
     },
   });

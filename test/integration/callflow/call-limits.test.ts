@@ -114,3 +114,41 @@ describe('capacity limits: PATCHBAY_MAX_CPS', () => {
     await lab.assertIdle();
   });
 });
+
+describe('overload: PATCHBAY_MAX_LOOP_LAG', () => {
+  let lab: Lab;
+  before(async () => {
+    lab = await startLab({ env: { PATCHBAY_MAX_LOOP_LAG: '200' } });
+  });
+  after(async () => {
+    await lab?.close();
+  });
+
+  test('while the loop keeps running late callers get 503; a second after it recovers calls are taken', async () => {
+    lab.hooks.xml('/answer', doc('<Hangup reason="rejected"/>'));
+    // Sustained overload: the loop busy 250 ms out of every 300.
+    const busy = () => {
+      const until = performance.now() + 250;
+      while (performance.now() < until);
+    };
+    const hog = setInterval(busy, 300);
+    let rest: Awaited<ReturnType<typeof makeCall>>;
+    try {
+      busy();
+      const refused = await sippCaller(lab, 'uac-expect-503.xml');
+      assert.equal(refused.code, 0, refused.errors);
+      rest = await makeCall(lab, 'sip:nobody@127.0.0.1:9');
+    } finally {
+      clearInterval(hog);
+    }
+    assert.equal(rest.status, 503);
+    assert.equal(rest.json.details.limitType, 'overload');
+    assert.equal(rest.json.details.limit, 200);
+    assert.ok(rest.json.details.current > 200);
+    assert.equal(rest.retryAfter, '1');
+    await new Promise((r) => setTimeout(r, 1200));
+    const taken = await sippCaller(lab, 'uac-expect-603.xml');
+    assert.equal(taken.code, 0, taken.errors);
+    await lab.assertIdle(35_000);
+  });
+});

@@ -114,6 +114,7 @@ before(async () => {
       PATCHBAY_SIP_LISTEN: 'udp:127.0.0.1:0',
       PATCHBAY_PUBLIC_HOST: '127.0.0.1',
       PATCHBAY_LOG_LEVEL: 'silent',
+      PATCHBAY_MAX_LOOP_LAG: '0',
       PATCHBAY_HTTP_LISTEN: '127.0.0.1:0',
       PATCHBAY_RTP_PORTS: `${rtp.low}-${rtp.high}`,
       PATCHBAY_DATA_DIR: dataDir,
