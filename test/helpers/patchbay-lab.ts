@@ -15,7 +15,7 @@ import { LocalSdpSession } from '../../src/sip/sdp/local-sdp-session.ts';
 import type { UserAgent } from '../../src/sip/ua/user-agent.ts';
 import { createLogger, silentLogger } from '../../src/util/log.ts';
 import { assertRangeFree, randomRtpRange, sleep } from './media-lab.ts';
-import { freePort } from './sipp.ts';
+import { freePort, runSipp } from './sipp.ts';
 import { startWebhookServer, type WebhookServer } from './webhook-server.ts';
 
 export const AUTH_ID = 'MATESTACCOUNT0000001';
@@ -149,6 +149,29 @@ export async function callIn(
   } finally {
     await endpoint.close();
   }
+}
+
+/** SIPp calling the lab (service `sipp`, its media on loopback); resolves with SIPp's result. */
+export async function sippCaller(
+  lab: Lab,
+  scenario: string,
+  opts: { calls?: number; rate?: number; pauseMs?: number } = {},
+) {
+  const port = await freePort();
+  const mediaPort = 2 * Math.floor((await freePort()) / 2);
+  const run = runSipp({
+    scenario,
+    remote: lab.sip,
+    port,
+    service: 'sipp',
+    calls: opts.calls ?? 1,
+    ...(opts.rate ? { rate: opts.rate } : {}),
+    ...(opts.pauseMs !== undefined ? { pauseMs: opts.pauseMs } : {}),
+    extra: ['-mi', '127.0.0.1', '-mp', String(mediaPort)],
+    timeoutSec: 30,
+  });
+  run.ready.catch(() => {}); // a SIPp that exits early reports through `done`
+  return run.done;
 }
 
 /** A minimal VobizXML document around `body`. */

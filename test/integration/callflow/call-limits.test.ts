@@ -6,26 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { AUTH_ID, AUTH_TOKEN, doc, type Lab, startLab } from '../../helpers/patchbay-lab.ts';
+import { AUTH_ID, AUTH_TOKEN, doc, type Lab, sippCaller, startLab } from '../../helpers/patchbay-lab.ts';
 import { restClient } from '../../helpers/rest-client.ts';
-import { freePort, runSipp } from '../../helpers/sipp.ts';
-
-async function sippCaller(lab: Lab, scenario: string, pauseMs?: number) {
-  const port = await freePort();
-  const mediaPort = 2 * Math.floor((await freePort()) / 2);
-  const run = runSipp({
-    scenario,
-    remote: lab.sip,
-    port,
-    service: 'sipp',
-    calls: 1,
-    ...(pauseMs !== undefined ? { pauseMs } : {}),
-    extra: ['-mi', '127.0.0.1', '-mp', String(mediaPort)],
-    timeoutSec: 30,
-  });
-  run.ready.catch(() => {});
-  return run.done;
-}
 
 /** POST Call with fetch, for the status, the body and the headers. */
 async function makeCall(lab: Lab, to: string) {
@@ -50,7 +32,7 @@ describe('capacity limits: PATCHBAY_MAX_CALLS', () => {
     const api = restClient(() => lab.pb.http.origin, AUTH_ID, AUTH_TOKEN);
     const n = lab.hooks.requestsTo('/hangup').length;
     lab.hooks.xml('/answer', doc('<Speak loop="0">A prompt that never ends by itself.</Speak>'));
-    const first = sippCaller(lab, 'uac-invite-bye.xml', 2500);
+    const first = sippCaller(lab, 'uac-invite-bye.xml', { pauseMs: 2500 });
     const until = Date.now() + 5000;
     while (lab.pb.live.size < 1 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
     assert.equal(lab.pb.live.size, 1, 'the first call is up');

@@ -5,8 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { doc, type Lab, startLab } from '../../helpers/patchbay-lab.ts';
-import { freePort, runSipp } from '../../helpers/sipp.ts';
+import { doc, type Lab, sippCaller, startLab } from '../../helpers/patchbay-lab.ts';
 
 describe('call flows with SIPp calling in', () => {
   let lab: Lab;
@@ -18,23 +17,8 @@ describe('call flows with SIPp calling in', () => {
     await lab?.close();
   });
 
-  async function sipp(scenario: string, opts: { calls?: number; rate?: number; pauseMs?: number } = {}) {
-    const port = await freePort();
-    const mediaPort = 2 * Math.floor((await freePort()) / 2);
-    const run = runSipp({
-      scenario,
-      remote: lab.sip,
-      port,
-      service: 'sipp',
-      calls: opts.calls ?? 1,
-      ...(opts.rate ? { rate: opts.rate } : {}),
-      ...(opts.pauseMs !== undefined ? { pauseMs: opts.pauseMs } : {}),
-      extra: ['-mi', '127.0.0.1', '-mp', String(mediaPort)],
-      timeoutSec: 30,
-    });
-    run.ready.catch(() => {}); // a SIPp that exits early reports through `done`
-    return run.done;
-  }
+  const sipp = (scenario: string, opts: { calls?: number; rate?: number; pauseMs?: number } = {}) =>
+    sippCaller(lab, scenario, opts);
 
   test('PreAnswer: 183 Session Progress with SDP comes before the 200, then the call is answered', async () => {
     const n = lab.hooks.requestsTo('/hangup').length;
