@@ -7,6 +7,13 @@ import { cancelTimer, type TransactionContext } from './base-transaction.ts';
 import { ServerTransactionBase } from './server-transaction-base.ts';
 import type { InviteServerState } from './types.ts';
 
+/**
+ * How long the transaction waits for the TU's first response before it sends 100 Trying
+ * itself (RFC 3261 17.2.1 lets it skip the 100 when the TU answers within 200 ms). A TU
+ * that sends 180 or a final at once saves a datagram each way per call.
+ */
+export const TRYING_DELAY_MS = 200;
+
 const MOVES: Readonly<Record<InviteServerState, readonly InviteServerState[]>> = {
   proceeding: ['accepted', 'completed', 'terminated'],
   accepted: ['terminated'],
@@ -18,8 +25,8 @@ const MOVES: Readonly<Record<InviteServerState, readonly InviteServerState[]>> =
 /**
  * INVITE server transaction: RFC 3261 17.2.1 with the Accepted state of RFC 6026 (8.5-8.7).
  *
- *                       | INVITE received: 100 Trying sent, INVITE to the TU
- *                       v
+ *                       | INVITE received: to the TU; 100 Trying unless the TU
+ *                       v  responds within 200 ms (or the INVITE comes again)
  *                 +------------+  (1xx from TU: sent;
  *                 | proceeding |   INVITE again: the last provisional resent)
  *                 +------------+---------------------------------------------+
@@ -47,6 +54,7 @@ export class InviteServerTransaction extends ServerTransactionBase {
   private timerH?: TimerHandle;
   private timerI?: TimerHandle;
   private timerL?: TimerHandle;
+  private timerTrying?: TimerHandle;
 
   constructor(ctx: TransactionContext, id: string, request: SipRequest, source: Source) {
     super(ctx, id, request, source);
@@ -58,10 +66,17 @@ export class InviteServerTransaction extends ServerTransactionBase {
   }
 
   /**
-   * Sends 100 Trying at once (17.2.1: it quenches the client's timer A). No To tag on a 100
-   * (8.2.6.2); a Timestamp is copied back (8.2.6.1).
+   * Arms the 100 Trying: sent if the TU has not responded within TRYING_DELAY_MS (17.2.1),
+   * well before the client's timer A (T1) would retransmit the INVITE.
    */
   start(): void {
+    this.timerTrying = this.setTimer(TRYING_DELAY_MS, () => this.sendTrying());
+  }
+
+  /** 100 Trying: no To tag (8.2.6.2); a Timestamp is copied back (8.2.6.1). */
+  private sendTrying(): void {
+    this.timerTrying = undefined;
+    if (this.current !== 'proceeding' || this.last) return;
     const trying = createResponse(this.request, 100);
     const ts = this.request.get('Timestamp');
     if (ts !== undefined) trying.set('Timestamp', ts);
@@ -72,6 +87,7 @@ export class InviteServerTransaction extends ServerTransactionBase {
   respond(res: SipResponse): void {
     const status = res.status;
     if (this.current === 'proceeding') {
+      this.timerTrying = cancelTimer(this.timerTrying);
       this.last = res;
       this.sendResponse(res, this.source);
       if (status >= 300) this.transition('completed');
@@ -90,9 +106,13 @@ export class InviteServerTransaction extends ServerTransactionBase {
 
   /** Input: a retransmission of the INVITE. */
   receiveRequest(_req: SipRequest): void {
-    // Proceeding: the last provisional again; Completed: the final again (17.2.1).
-    // Accepted (RFC 6026 8.6) and Confirmed absorb it.
-    if (this.current === 'proceeding' || this.current === 'completed') this.resend();
+    // Proceeding: the last provisional again (the 100 now if nothing was sent yet: the
+    // client is retransmitting); Completed: the final again (17.2.1). Accepted (RFC 6026
+    // 8.6) and Confirmed absorb it.
+    if (this.current === 'proceeding' && !this.last) {
+      this.timerTrying = cancelTimer(this.timerTrying);
+      this.sendTrying();
+    } else if (this.current === 'proceeding' || this.current === 'completed') this.resend();
   }
 
   /** Input: an ACK matching this transaction, i.e. for a 300-699 response (17.2.1). */
@@ -165,6 +185,7 @@ export class InviteServerTransaction extends ServerTransactionBase {
         if (!this.reliable) this.timerI = this.setTimer(this.ctx.timers.T4, () => this.onTimerI());
         break;
       case 'terminated':
+        this.timerTrying = cancelTimer(this.timerTrying);
         this.timerI = cancelTimer(this.timerI);
         this.timerL = cancelTimer(this.timerL);
         this.ctx.release(this);

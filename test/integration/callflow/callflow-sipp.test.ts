@@ -1,6 +1,6 @@
 /**
- * Call flows against SIPp as the caller: early media (183 with SDP strictly before the 200
- * for PreAnswer), a caller that hangs up in the middle of a prompt, and a burst of calls
+ * Call flows against SIPp as the caller: 180 Ringing as the first response (no 100 Trying),
+ * early media (183 with SDP strictly before the 200 for PreAnswer), a caller that hangs up in the middle of a prompt, and a burst of calls
  * running documents side by side.
  */
 import assert from 'node:assert/strict';
@@ -31,6 +31,15 @@ describe('call flows with SIPp calling in', () => {
     const hangup = await lab.hooks.waitFor('/hangup', { count: n + 1 });
     assert.equal(hangup.params.HangupCauseCode, '4010');
     assert.notEqual(hangup.params.AnswerTime, '');
+    await lab.assertIdle();
+  });
+
+  test('no 100 Trying: the 180 Ringing sent at once is the first response the caller sees', async () => {
+    const n = lab.hooks.requestsTo('/hangup').length;
+    lab.hooks.xml('/answer', doc('<Speak loop="0">A prompt that never ends by itself.</Speak>'));
+    const r = await sipp('uac-ringing-first.xml', { calls: 5, rate: 10, pauseMs: 200 });
+    assert.equal(r.code, 0, r.errors);
+    await lab.hooks.waitFor('/hangup', { count: n + 5 });
     await lab.assertIdle();
   });
 

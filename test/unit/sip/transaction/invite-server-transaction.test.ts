@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { SipError } from '../../../../src/sip/errors.ts';
 import { SipResponse } from '../../../../src/sip/message/message.ts';
-import { InviteServerTransaction } from '../../../../src/sip/transaction/invite-server-transaction.ts';
+import {
+  InviteServerTransaction,
+  TRYING_DELAY_MS,
+} from '../../../../src/sip/transaction/invite-server-transaction.ts';
 import type { Protocol } from '../../../../src/sip/transport/types.ts';
 import { harness, request, response, settle, source, T1, T4 } from './fixtures.ts';
 
@@ -18,29 +21,50 @@ function proceeding(protocol: Protocol = 'udp') {
 }
 
 describe('INVITE server transaction (RFC 3261 17.2.1, RFC 6026)', () => {
-  test('a new INVITE gets 100 Trying at once: no To tag (8.2.6.2), Timestamp echoed (8.2.6.1)', () => {
-    const { sender, tx, invite } = proceeding();
+  test('100 Trying when the TU has not responded within 200 ms: no To tag (8.2.6.2), Timestamp echoed (8.2.6.1)', () => {
+    const { sender, tx, invite, clock } = proceeding();
     assert.equal(tx.state, 'proceeding');
+    clock.advance(TRYING_DELAY_MS - 1);
+    assert.deepEqual(sender.statuses(), [], 'the TU may still answer');
+    clock.advance(1);
     assert.deepEqual(sender.statuses(), [100]);
+    assert.deepEqual(sender.responseTimes(100), [TRYING_DELAY_MS]);
     const trying = sender.responses[0];
     assert.deepEqual(trying.where, source('udp'));
     assert.equal(trying.msg.to.tag, undefined);
     assert.equal(trying.msg.get('Timestamp'), '54.2');
     assert.equal(trying.msg.via[0].branch, invite.via[0].branch);
+    assert.equal(clock.armed, 0);
     tx.destroy();
   });
 
-  test('Proceeding: a retransmitted INVITE gets the most recent provisional again', () => {
+  test('no 100 Trying when the TU responds within 200 ms (17.2.1)', () => {
+    for (const status of [180, 486, 200]) {
+      const { sender, tx, invite, clock } = proceeding();
+      clock.advance(TRYING_DELAY_MS - 1);
+      tx.respond(response(invite, status, 'uas'));
+      clock.advance(T1);
+      assert.equal(sender.statuses()[0], status, `first response ${status}`);
+      assert.ok(!sender.statuses().includes(100));
+      tx.destroy();
+    }
+  });
+
+  test('Proceeding: a retransmitted INVITE gets 100 at once if nothing was sent, else the most recent provisional', () => {
     const { sender, invite, tx, clock } = proceeding();
+    clock.advance(50);
     tx.receiveRequest(invite);
-    assert.deepEqual(sender.statuses(), [100, 100]);
+    assert.deepEqual(sender.statuses(), [100], 'the client is retransmitting: quench it now');
+    clock.advance(TRYING_DELAY_MS);
+    tx.receiveRequest(invite);
+    assert.deepEqual(sender.statuses(), [100, 100], 'the 100 again');
     tx.respond(response(invite, 180, 'uas'));
     tx.respond(response(invite, 183, 'uas'));
     tx.receiveRequest(invite);
     assert.deepEqual(sender.statuses(), [100, 100, 180, 183, 183]);
     assert.equal(tx.state, 'proceeding');
     assert.equal(tx.toTag, 'uas');
-    assert.equal(clock.armed, 0, 'no timer runs in Proceeding');
+    assert.equal(clock.armed, 0, 'no timer runs in Proceeding once a response went out');
     tx.destroy();
   });
 
@@ -112,16 +136,12 @@ describe('INVITE server transaction (RFC 3261 17.2.1, RFC 6026)', () => {
     tx.respond(response(invite, 200, 'uas'));
     assert.equal(tx.state, 'accepted');
     tx.receiveRequest(invite);
-    assert.deepEqual(
-      sender.statuses(),
-      [100, 200],
-      'the INVITE retransmission gets nothing from the transaction',
-    );
+    assert.deepEqual(sender.statuses(), [200], 'the INVITE retransmission gets nothing from the transaction');
     clock.advance(T1);
-    assert.deepEqual(sender.statuses(), [100, 200], 'the transaction does not retransmit 2xx');
+    assert.deepEqual(sender.statuses(), [200], 'the transaction does not retransmit 2xx');
     tx.respond(response(invite, 200, 'uas'));
     tx.respond(response(invite, 500, 'uas'));
-    assert.deepEqual(sender.statuses(), [100, 200, 200], 'a 2xx from the TU is sent; a non-2xx is discarded');
+    assert.deepEqual(sender.statuses(), [200, 200], 'a 2xx from the TU is sent; a non-2xx is discarded');
 
     clock.advance(64 * T1 - T1 - 1);
     assert.equal(tx.state, 'accepted');
@@ -139,8 +159,9 @@ describe('INVITE server transaction (RFC 3261 17.2.1, RFC 6026)', () => {
     const ends: (SipError | undefined)[] = [];
     tx.onTerminated((err) => ends.push(err));
     tx.start();
+    h.clock.advance(TRYING_DELAY_MS);
     await settle();
-    assert.equal(tx.state, 'terminated');
+    assert.equal(tx.state, 'terminated', 'the 100 Trying could not be sent');
     assert.equal(ends[0]?.code, 'TRANSPORT');
     assert.deepEqual(h.released, [tx]);
   });

@@ -195,7 +195,7 @@ describe('server side: request matching (17.2.3)', () => {
     assert.deepEqual(core.acks, [], 'not passed to the core');
     layer.receiveRequest(sibling(invite, 'ACK', 'uas'), source());
     assert.deepEqual(core.acks, [], 'a retransmitted ACK is absorbed too');
-    assert.deepEqual(sender.statuses(), [100, 486]);
+    assert.deepEqual(sender.statuses(), [486], 'the 486 came first: no 100 Trying');
     drain();
   });
 
@@ -221,7 +221,7 @@ describe('server side: request matching (17.2.3)', () => {
     layer.receiveRequest(invite, source());
     layer.receiveRequest(request('INVITE', { branch: '', callId: 'old@2543' }), source());
     assert.equal(core.requests.length, 1, 'the retransmission matched');
-    assert.deepEqual(sender.statuses(), [100, 100]);
+    assert.deepEqual(sender.statuses(), [100], 'the retransmission gets the 100 at once');
 
     layer.receiveRequest(request('INVITE', { branch: '', callId: 'old@2543', cseq: 2 }), source());
     layer.receiveRequest(request('INVITE', { branch: '', callId: 'old@2543', fromTag: 'other' }), source());
@@ -265,9 +265,9 @@ describe('CANCEL (RFC 3261 9.2)', () => {
     const cancel = sibling(invite, 'CANCEL');
     layer.receiveRequest(cancel, source());
 
-    assert.deepEqual(sender.statuses(), [100, 180, 200, 487]);
-    const ok = sender.responses[2].msg;
-    const terminated = sender.responses[3].msg;
+    assert.deepEqual(sender.statuses(), [180, 200, 487]);
+    const ok = sender.responses[1].msg;
+    const terminated = sender.responses[2].msg;
     assert.equal(ok.cseq.method, 'CANCEL');
     assert.equal(ok.to.tag, 'ring');
     assert.equal(terminated.cseq.method, 'INVITE');
@@ -278,11 +278,7 @@ describe('CANCEL (RFC 3261 9.2)', () => {
     assert.equal(inviteTx.state, 'completed');
 
     layer.receiveRequest(sibling(invite, 'CANCEL'), source());
-    assert.deepEqual(
-      sender.statuses(),
-      [100, 180, 200, 487, 200],
-      'a retransmitted CANCEL gets its 200 again',
-    );
+    assert.deepEqual(sender.statuses(), [180, 200, 487, 200], 'a retransmitted CANCEL gets its 200 again');
     assert.equal(core.cancels.length, 1);
     layer.receiveRequest(sibling(invite, 'ACK', 'ring'), source());
     assert.equal(inviteTx.state, 'confirmed');
@@ -292,10 +288,10 @@ describe('CANCEL (RFC 3261 9.2)', () => {
   test('with no tagged provisional yet, the 200 and the 487 share one fresh To tag', () => {
     const { layer, sender, invite, drain } = ringing();
     layer.receiveRequest(sibling(invite, 'CANCEL'), source());
-    assert.deepEqual(sender.statuses(), [100, 200, 487]);
-    const tag = sender.responses[1].msg.to.tag;
+    assert.deepEqual(sender.statuses(), [200, 487]);
+    const tag = sender.responses[0].msg.to.tag;
     assert.ok(tag);
-    assert.equal(sender.responses[2].msg.to.tag, tag);
+    assert.equal(sender.responses[1].msg.to.tag, tag);
     drain();
   });
 
@@ -303,7 +299,7 @@ describe('CANCEL (RFC 3261 9.2)', () => {
     const { layer, core, sender, invite, drain } = ringing('ring');
     core.onCancelled = (_cancel, tx) => tx.respond(response(tx.request, 486, 'ring'));
     layer.receiveRequest(sibling(invite, 'CANCEL'), source());
-    assert.deepEqual(sender.statuses(), [100, 180, 200, 486]);
+    assert.deepEqual(sender.statuses(), [180, 200, 486]);
     drain();
   });
 
@@ -321,8 +317,8 @@ describe('CANCEL (RFC 3261 9.2)', () => {
     const { layer, core, sender, invite, inviteTx, drain } = ringing('ring');
     inviteTx.respond(response(invite, 200, 'ring'));
     layer.receiveRequest(sibling(invite, 'CANCEL'), source());
-    assert.deepEqual(sender.statuses(), [100, 180, 200, 200]);
-    assert.equal(sender.responses[3].msg.cseq.method, 'CANCEL');
+    assert.deepEqual(sender.statuses(), [180, 200, 200]);
+    assert.equal(sender.responses[2].msg.cseq.method, 'CANCEL');
     assert.equal(core.cancels.length, 0);
     assert.equal(inviteTx.state, 'accepted');
     drain();
@@ -333,7 +329,7 @@ describe('CANCEL (RFC 3261 9.2)', () => {
     const invite = request('INVITE', { branch: '', callId: 'c2543' });
     layer.receiveRequest(invite, source());
     layer.receiveRequest(sibling(invite, 'CANCEL'), source());
-    assert.deepEqual(sender.statuses(), [100, 200, 487]);
+    assert.deepEqual(sender.statuses(), [200, 487]);
     assert.equal(core.cancels.length, 1);
     drain();
   });
@@ -345,7 +341,7 @@ describe('the layer and its core', () => {
     const sender = new FakeSender(clock);
     const layer = new TransactionLayer({ sender, clock });
     layer.receiveRequest(request('INVITE'), source());
-    assert.deepEqual(sender.statuses(), [100, 503]);
+    assert.deepEqual(sender.statuses(), [503]);
     clock.advance(64 * T1);
     assert.equal(layer.size, 0);
     assert.equal(clock.armed, 0);
@@ -357,7 +353,7 @@ describe('the layer and its core', () => {
       throw new Error('core bug');
     };
     assert.doesNotThrow(() => layer.receiveRequest(request('INVITE'), source()));
-    assert.deepEqual(sender.statuses(), [100, 500]);
+    assert.deepEqual(sender.statuses(), [500]);
     drain();
   });
 
@@ -401,7 +397,7 @@ describe('the layer and its core', () => {
     assert.equal(serverEnd?.code, 'TERMINATED');
   });
 
-  test('a full UDP INVITE dialog start leaves nothing behind: 100, 180, 200, ACK to the core', () => {
+  test('a full UDP INVITE dialog start leaves nothing behind: 180 (no 100: the TU was quicker), 200, ACK to the core', () => {
     const { layer, core, sender, drain } = setup();
     const invite: SipRequest = request('INVITE');
     core.onNew = (req, tx) => {
@@ -413,7 +409,7 @@ describe('the layer and its core', () => {
     const ack = sibling(invite, 'ACK', 'uas');
     ack.via[0].branch = 'z9hG4bKack';
     layer.receiveRequest(ack, source());
-    assert.deepEqual(sender.statuses(), [100, 180, 200]);
+    assert.deepEqual(sender.statuses(), [180, 200]);
     assert.deepEqual(core.acks, [ack]);
     drain();
   });
