@@ -7,6 +7,8 @@ interface Pending {
   cancelled: boolean;
 }
 
+const NOOP = (): void => {};
+
 /** A clock that only moves when the test calls `advance()`; timers fire in time order. */
 export class FakeClock implements Clock {
   private time = 0;
@@ -23,6 +25,8 @@ export class FakeClock implements Clock {
     return {
       cancel: () => {
         p.cancelled = true;
+        // Like a cleared timer, a cancelled one no longer holds what its callback reaches.
+        p.fn = NOOP;
       },
     };
   }

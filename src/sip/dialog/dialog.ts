@@ -24,6 +24,21 @@ import { TwoXxRetransmitter } from './two-xx-retransmitter.ts';
 import { dialogKey, type UaContext } from './ua-context.ts';
 
 export type DialogState = 'early' | 'confirmed' | 'terminated';
+
+/** The ACK a UAC sent for the 2xx of its INVITE, kept for that 2xx's retransmissions. */
+export interface SentAck {
+  seq: number;
+  req: SipRequest;
+  target: Target;
+}
+
+/** A retransmitted 2xx to our INVITE: the same ACK again, statelessly (13.2.2.4). */
+export function resendAck(ctx: UaContext, ack: SentAck, res: SipResponse): void {
+  if (res.cseq.seq !== ack.seq) return;
+  ctx.transactions.sendStateless(ack.req, ack.target).catch((err: unknown) => {
+    ctx.logger.debug({ err, callId: res.callId }, 'ACK retransmission failed');
+  });
+}
 export type {
   DestroyOptions,
   DialogEnd,
@@ -96,7 +111,7 @@ export class Dialog extends EventEmitter<DialogEvents> implements DialogRouting 
   private target: Uri;
   private readonly server: DialogServer;
   private ackWait?: AckWait;
-  private lastAck?: { seq: number; req: SipRequest; target: Target };
+  private lastAck?: SentAck;
   private destroying?: Promise<void>;
   private readonly reinvites: ReInviteClient;
 
@@ -210,11 +225,12 @@ export class Dialog extends EventEmitter<DialogEvents> implements DialogRouting 
 
   /** @internal A retransmitted 2xx to our INVITE: the same ACK again (13.2.2.4). */
   resendAck(res: SipResponse): void {
-    const last = this.lastAck;
-    if (!last || res.cseq.seq !== last.seq) return;
-    this.ctx.transactions.sendStateless(last.req, last.target).catch((err: unknown) => {
-      this.ctx.logger.debug({ err, dialog: this.key }, 'ACK retransmission failed');
-    });
+    if (this.lastAck) resendAck(this.ctx, this.lastAck, res);
+  }
+
+  /** @internal The ACK this dialog sent for its 2xx, if any (what a late 2xx gets again). */
+  get ackSent(): SentAck | undefined {
+    return this.lastAck;
   }
 
   /** @internal The application now holds the dialog: held requests follow. */

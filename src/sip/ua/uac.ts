@@ -1,6 +1,13 @@
 import { authorizeRequest, DigestClientState } from '../auth/digest-client.ts';
 import { sendAndWait, withStatus } from '../dialog/client-request.ts';
-import { type DestroyOptions, Dialog, type DialogEndCause, type EarlyOwner } from '../dialog/dialog.ts';
+import {
+  type DestroyOptions,
+  Dialog,
+  type DialogEndCause,
+  type EarlyOwner,
+  resendAck,
+  type SentAck,
+} from '../dialog/dialog.ts';
 import { uacDialogInit } from '../dialog/dialog-init.ts';
 import type { ExtraHeaders } from '../dialog/message-content.ts';
 import type { UaContext } from '../dialog/ua-context.ts';
@@ -87,6 +94,8 @@ export class Uac implements EarlyOwner {
   private failure?: SipResponse;
   private resolve!: (d: Dialog) => void;
   private reject!: (err: SipError) => void;
+  /** What the current INVITE transaction reaches (see `TransactionLink`). */
+  private link?: TransactionLink;
 
   constructor(
     private readonly ctx: UaContext,
@@ -168,12 +177,22 @@ export class Uac implements EarlyOwner {
 
   private send(invite: SipRequest): void {
     const attempt = ++this.attempt;
+    // The closures reach the UAC through the link only (never `this`): once the dialog is
+    // over, the link is moved to what answers late 2xx, and the UAC can be collected.
+    const link: TransactionLink = { uac: this };
+    this.link = link;
     const user: ClientTransactionUser = {
       onResponse: (res) => {
-        if (attempt === this.attempt) this.onResponse(res);
+        const uac = link.uac;
+        if (uac) {
+          if (attempt === uac.attempt) uac.onResponse(res);
+        } else if (res.status >= 200 && res.status < 300) {
+          link.late?.on2xx(res);
+        }
       },
       onError: (err) => {
-        if (attempt === this.attempt) this.onError(err);
+        const uac = link.uac;
+        if (uac && attempt === uac.attempt) uac.onError(err);
       },
     };
     this.transition('calling');
@@ -220,11 +239,11 @@ export class Uac implements EarlyOwner {
     const tag = res.to.tag ?? '';
     if (this.dialog) {
       if (tag === this.dialog.remoteTag) this.dialog.resendAck(res);
-      else this.ackAndByeFork(res, tag);
+      else ackAndByeFork(this.ctx, this.invite, this.forks, res, tag);
       return;
     }
     if (this.current === 'terminated') {
-      this.ackAndByeFork(res, tag);
+      ackAndByeFork(this.ctx, this.invite, this.forks, res, tag);
       return;
     }
     let dialog = this.early.get(tag);
@@ -235,6 +254,7 @@ export class Uac implements EarlyOwner {
       dialog = new Dialog(this.ctx, uacDialogInit(this.invite, res));
     }
     this.dialog = dialog;
+    dialog.once('destroy', () => this.letGo());
     this.transition('answered');
     // No more provisionals reach the application; the transaction lingers (timer M, RFC 6026)
     // and must not keep the application's objects alive through these callbacks.
@@ -244,7 +264,7 @@ export class Uac implements EarlyOwner {
     this.moveHeld(dialog);
     this.refuseHeld();
     try {
-      await dialog.sendAck(this.invite.cseq.seq, this.credentialHeaders());
+      await dialog.sendAck(this.invite.cseq.seq, credentialHeaders(this.invite));
     } catch (err) {
       this.ctx.logger.warn({ err, dialog: dialog.key }, 'ACK for the 2xx could not be sent');
     }
@@ -305,30 +325,17 @@ export class Uac implements EarlyOwner {
     });
   }
 
-  /** A 2xx from another fork (or after we gave up): ACK it, then BYE it (13.2.2.4). */
-  private ackAndByeFork(res: SipResponse, tag: string): void {
-    const known = this.forks.get(tag);
-    if (known) {
-      known.resendAck(res);
-      return;
-    }
-    const fork = new Dialog(this.ctx, uacDialogInit(this.invite, res));
-    this.forks.set(tag, fork);
-    fork.handOver();
-    fork
-      .sendAck(res.cseq.seq, this.credentialHeaders())
-      .catch((err: unknown) => this.ctx.logger.debug({ err }, 'ACK of a forked 2xx failed'))
-      .then(() => fork.destroy());
-  }
-
-  private credentialHeaders(): ExtraHeaders | undefined {
-    const auth = this.invite.getAll('Authorization');
-    const proxy = this.invite.getAll('Proxy-Authorization');
-    if (auth.length === 0 && proxy.length === 0) return undefined;
-    const out: Record<string, string[]> = {};
-    if (auth.length) out.Authorization = auth;
-    if (proxy.length) out['Proxy-Authorization'] = proxy;
-    return out;
+  /**
+   * The dialog is over while the INVITE transaction lingers (timer M, RFC 6026, 64*T1): from
+   * now on it reaches only what re-ACKs a retransmitted 2xx and ends late forks, so this UAC,
+   * its dialog and what they hold are let go with the call, not 32 s later.
+   */
+  private letGo(): void {
+    const link = this.link;
+    const dialog = this.dialog;
+    if (!link || link.uac !== this || !dialog) return;
+    link.late = new LateAnswers(this.ctx, this.invite, dialog.remoteTag, dialog.ackSent, this.forks);
+    link.uac = undefined;
   }
 
   private endEarly(cause: DialogEndCause, status?: number): void {
@@ -373,4 +380,63 @@ export class Uac implements EarlyOwner {
     }
     this.current = to;
   }
+}
+
+/** What an INVITE's client transaction reaches: the UAC while its dialog lives, then only `late`. */
+interface TransactionLink {
+  uac?: Uac;
+  late?: LateAnswers;
+}
+
+/**
+ * 2xx responses that reach a lingering INVITE transaction after its dialog ended: the one
+ * of the dialog gets its ACK again, one of another fork gets ACK and BYE (13.2.2.4).
+ */
+class LateAnswers {
+  constructor(
+    private readonly ctx: UaContext,
+    private readonly invite: SipRequest,
+    private readonly tag: string,
+    private readonly ack: SentAck | undefined,
+    private readonly forks: Map<string, Dialog>,
+  ) {}
+
+  on2xx(res: SipResponse): void {
+    const tag = res.to.tag ?? '';
+    if (tag !== this.tag) ackAndByeFork(this.ctx, this.invite, this.forks, res, tag);
+    else if (this.ack) resendAck(this.ctx, this.ack, res);
+  }
+}
+
+/** A 2xx from another fork (or after we gave up): ACK it, then BYE it (13.2.2.4). */
+function ackAndByeFork(
+  ctx: UaContext,
+  invite: SipRequest,
+  forks: Map<string, Dialog>,
+  res: SipResponse,
+  tag: string,
+): void {
+  const known = forks.get(tag);
+  if (known) {
+    known.resendAck(res);
+    return;
+  }
+  const fork = new Dialog(ctx, uacDialogInit(invite, res));
+  forks.set(tag, fork);
+  fork.handOver();
+  fork
+    .sendAck(res.cseq.seq, credentialHeaders(invite))
+    .catch((err: unknown) => ctx.logger.debug({ err }, 'ACK of a forked 2xx failed'))
+    .then(() => fork.destroy());
+}
+
+/** The credentials of an INVITE, for its ACK (22.1: the ACK of a 2xx carries the same). */
+function credentialHeaders(invite: SipRequest): ExtraHeaders | undefined {
+  const auth = invite.getAll('Authorization');
+  const proxy = invite.getAll('Proxy-Authorization');
+  if (auth.length === 0 && proxy.length === 0) return undefined;
+  const out: Record<string, string[]> = {};
+  if (auth.length) out.Authorization = auth;
+  if (proxy.length) out['Proxy-Authorization'] = proxy;
+  return out;
 }

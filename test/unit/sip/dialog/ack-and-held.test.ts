@@ -220,4 +220,46 @@ describe('requests for a dialog still being set up are held, not lost', () => {
     await a.destroy();
     await assertClean(p);
   });
+
+  test('after the dialog ended, its lingering INVITE still answers late 2xx: ACK again, or ACK and BYE a fork', async () => {
+    const p = await uaPair();
+    const fork = new RawPeer(p.net, 5090);
+    fork.autoAnswer = 200;
+    p.bob.onInvite(async (_req, uas) => {
+      await uas.accept({ body: SDP_B });
+    });
+    const a = await p.alice.createUAC({ uri: p.bobUri, body: SDP_A }).established;
+    await p.net.settle();
+    await a.destroy();
+    await p.net.settle();
+    assert.equal(a.state, 'terminated');
+    assert.ok(p.alice.transactionCount > 0, 'the INVITE transaction lingers (timer M)');
+    const acks = () => p.net.messages('ACK ').filter((m) => !/To: .*tag=fork2/.test(m.text)).length;
+    assert.equal(acks(), 1);
+
+    // The callee's 2xx once more (its ACK lost, say): the same ACK goes out again.
+    const twoXx = p.net.wire.find((w) => is2xxInvite(w.text));
+    assert.ok(twoXx);
+    await fork.send(twoXx.text, { address: '127.0.0.1', port: 5070 });
+    await p.net.settle();
+    assert.equal(acks(), 2, 'the retransmitted 2xx got its ACK');
+
+    // A 2xx of another fork: ACK and BYE, as while the dialog lived.
+    const invite = parseMessage(Buffer.from(p.net.messages('INVITE ')[0].text, 'latin1'));
+    const ok = new SipResponse(200, 'OK');
+    ok.via = invite.via;
+    ok.from = invite.from;
+    ok.to = invite.to.clone();
+    ok.to.tag = 'fork2';
+    ok.callId = invite.callId;
+    ok.cseq = invite.cseq;
+    ok.contact = [new NameAddr(parseUri('sip:fork@127.0.0.1:5090'))];
+    await fork.send(ok, { address: '127.0.0.1', port: 5070 });
+    await p.net.settle();
+    assert.deepEqual(
+      fork.requests.map((r) => `${r.method}:${r.to.tag}`),
+      ['ACK:fork2', 'BYE:fork2'],
+    );
+    await assertClean(p);
+  });
 });
