@@ -79,6 +79,14 @@ export const configSchema = z.object({
    * overloaded node sheds new calls instead of making every call wait. 0: never.
    */
   maxLoopLag: z.coerce.number().int().min(0).default(500),
+  /**
+   * Webhook requests run on a worker thread of their own (their HTTP/TLS work off the thread
+   * of SIP and the media clock); false: on the main thread.
+   */
+  webhookThread: z
+    .union([z.boolean(), z.enum(['true', 'false', '1', '0'])])
+    .default(true)
+    .transform((v) => v === true || v === 'true' || v === '1'),
   authId: z.string().min(1).optional(),
   authToken: z.string().min(1).optional(),
   outboundProxy: z.string().optional(),
@@ -109,6 +117,7 @@ const ENV: Record<string, keyof Config> = {
   PATCHBAY_MAX_CALLS: 'maxCalls',
   PATCHBAY_MAX_CPS: 'maxCps',
   PATCHBAY_MAX_LOOP_LAG: 'maxLoopLag',
+  PATCHBAY_WEBHOOK_THREAD: 'webhookThread',
   PATCHBAY_DATA_DIR: 'dataDir',
   PATCHBAY_LOG_LEVEL: 'logLevel',
 };

@@ -27,6 +27,8 @@ import type { Logger } from './util/log.ts';
 import { LoopLag } from './util/loop-lag.ts';
 import { tuneRuntime } from './util/runtime-tuning.ts';
 import { WebhookClient } from './webhooks/webhook-client.ts';
+import { WebhookThread } from './webhooks/webhook-thread.ts';
+import type { Webhooks } from './webhooks/webhook-types.ts';
 
 export interface Patchbay {
   readonly ua: UserAgent;
@@ -37,7 +39,7 @@ export interface Patchbay {
   readonly live: LiveCalls;
   readonly control: LiveControl;
   readonly store: Store;
-  readonly webhooks: WebhookClient;
+  readonly webhooks: Webhooks;
   readonly authId: string;
   close(): Promise<void>;
 }
@@ -93,12 +95,15 @@ export async function startPatchbay(
     fetcher: new MediaFetcher({ cacheDir: join(config.dataDir, 'cache', 'media') }),
     tts: new EspeakTtsProvider({ cacheDir: join(config.dataDir, 'cache', 'tts'), logger }),
   });
-  const webhooks = new WebhookClient({
+  const webhookOptions = {
     authId,
     authToken,
     logger: logger.child({ layer: 'webhooks' }),
     policy: { allow: config.webhookAllow, deny: config.webhookDeny },
-  });
+  };
+  const webhooks: Webhooks = config.webhookThread
+    ? new WebhookThread(webhookOptions)
+    : new WebhookClient(webhookOptions);
 
   const app = createApp();
   const httpLog = logger.child({ layer: 'http' });

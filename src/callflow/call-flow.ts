@@ -9,7 +9,7 @@ import { type TransferHooks, transferParams } from '../calls/transfer/transfer-t
 import type { MediaEngine } from '../media/media-engine.ts';
 import { CallStreams } from '../media/stream/call-streams.ts';
 import type { Clock } from '../util/clock.ts';
-import type { WebhookClient } from '../webhooks/webhook-client.ts';
+import type { Webhooks } from '../webhooks/webhook-types.ts';
 import { DocumentLoader, type DocumentRequest } from './document-loader.ts';
 import { hangupParams, standardParams } from './params.ts';
 import type {
@@ -23,7 +23,7 @@ import type {
 import { verbHandler } from './verbs/index.ts';
 
 export interface CallFlowDeps {
-  webhooks: WebhookClient;
+  webhooks: Webhooks;
   dialer: Dialer;
   engine: MediaEngine;
   recordings: RecordingFiles;

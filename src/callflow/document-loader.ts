@@ -1,8 +1,8 @@
 import type { PlayVerb, SpeakVerb, Verb, WaitVerb } from '../../schemas/xml/index.ts';
 import { HANGUP_CAUSES, type HangupCause } from '../calls/hangup-cause.ts';
 import type { Logger } from '../util/log.ts';
-import type { WebhookClient } from '../webhooks/webhook-client.ts';
 import { WebhookError } from '../webhooks/webhook-client.ts';
+import type { Webhooks } from '../webhooks/webhook-types.ts';
 import { ParseCache } from './parser/parse-cache.ts';
 import type { FetchPurpose, HttpMethod, WebhookParams } from './verb.ts';
 
@@ -41,7 +41,7 @@ export class DocumentLoader {
   static readonly parsed = new ParseCache();
 
   constructor(
-    private readonly webhooks: WebhookClient,
+    private readonly webhooks: Webhooks,
     private readonly log: Logger,
     private readonly parsed: ParseCache = DocumentLoader.parsed,
   ) {}

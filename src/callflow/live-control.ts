@@ -7,7 +7,7 @@ import type { CallStreams } from '../media/stream/call-streams.ts';
 import { StreamError } from '../media/stream/stream-error.ts';
 import type { Clock } from '../util/clock.ts';
 import type { Logger } from '../util/log.ts';
-import type { WebhookClient } from '../webhooks/webhook-client.ts';
+import type { Webhooks } from '../webhooks/webhook-types.ts';
 import {
   type CallControl,
   CallControlError,
@@ -46,7 +46,7 @@ export interface LiveControlDeps {
   outbound: OutboundCalls;
   engine: MediaEngine;
   recordings: RecordingFiles;
-  webhooks: WebhookClient;
+  webhooks: Webhooks;
   clock: Clock;
   log: Logger;
   /** The leg a Dial bridges a call to, if any (the B-leg of the legs parameters). */

@@ -42,7 +42,13 @@ import {
 } from './retry-policy.ts';
 import { signWithBase } from './signature.ts';
 import { defaultUserAgent } from './user-agent.ts';
-import type { FetchedDocument, NotifyResult, WebhookClientOptions, WebhookRequest } from './webhook-types.ts';
+import type {
+  FetchedDocument,
+  NotifyResult,
+  WebhookClientOptions,
+  WebhookRequest,
+  Webhooks,
+} from './webhook-types.ts';
 
 export { WebhookError, type WebhookErrorCode } from './errors.ts';
 export type { OutboundPolicyOptions } from './outbound-policy.ts';
@@ -53,6 +59,7 @@ export type {
   NotifyResult,
   WebhookClientOptions,
   WebhookRequest,
+  Webhooks,
 } from './webhook-types.ts';
 
 /**
@@ -86,7 +93,7 @@ const ABORTED = Object.freeze(Object.assign(new Error('webhook request aborted')
 /** How much of a notification's reply is read before the connection is dropped. */
 const NOTIFY_DRAIN_BYTES = 64 * 1024;
 
-export class WebhookClient {
+export class WebhookClient implements Webhooks {
   private readonly log: Logger;
   private readonly clock: Clock;
   private readonly outbound: OutboundPolicy;

@@ -2,7 +2,7 @@
 import type { Clock } from '../util/clock.ts';
 import type { Logger } from '../util/log.ts';
 import type { WebhookError } from './errors.ts';
-import type { HostResolver, OutboundPolicyOptions } from './outbound-policy.ts';
+import type { HostResolver, OutboundPolicy, OutboundPolicyOptions } from './outbound-policy.ts';
 import type { RetryPolicy } from './retry-policy.ts';
 
 export type HttpMethod = 'GET' | 'POST';
@@ -52,4 +52,21 @@ export interface WebhookClientOptions {
   clock?: Clock;
   /** Host-name resolution; default the system resolver (tests inject one). */
   resolver?: HostResolver;
+}
+
+/**
+ * What the rest of Patchbay asks of the webhook client: WebhookClient on the calling thread,
+ * or WebhookThread, which runs one on a worker thread.
+ */
+export interface Webhooks {
+  /** An XML document (throws WebhookError after the last try). */
+  fetchDocument(req: WebhookRequest, opts?: { signal?: AbortSignal }): Promise<FetchedDocument>;
+  /** A notification: never rejects. */
+  notify(req: WebhookRequest, opts?: { signal?: AbortSignal }): Promise<NotifyResult>;
+  /** Waits for what is in flight (at most `timeoutMs`), then refuses new requests. */
+  close(timeoutMs?: number): Promise<void>;
+  /** The outbound-address policy and resolver of the client; other egress (Stream WebSockets) shares them. */
+  readonly egress: { policy: OutboundPolicy; resolver: HostResolver };
+  /** In-flight requests, back-off waits included. */
+  readonly pending: number;
 }

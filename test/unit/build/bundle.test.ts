@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -41,6 +43,42 @@ describe('the bundle that `npm start` runs (dist/patchbay.mjs)', () => {
     const r = runBundled(out, ['validate', bad]);
     assert.equal(r.status, 1, r.stderr + r.stdout);
     assert.match(r.stdout + r.stderr, /timeout/);
+  });
+
+  test('the webhook worker is bundled beside it and runs in plain Node', async () => {
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(200, { 'Content-Type': 'application/xml' }).end('<Response/>'));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/answer`;
+    const threadOut = join(dir, 'thread.mjs');
+    bundle(join(ROOT, 'src/webhooks/webhook-thread.ts'), threadOut);
+    const script = `
+      import { pino } from 'pino';
+      const { WebhookThread } = await import(${JSON.stringify(pathToFileURL(threadOut).href)});
+      const t = new WebhookThread({ authId: 'MA1', authToken: 'token', logger: pino({ level: 'silent' }), policy: { allow: ['127.0.0.1'] } });
+      const doc = await t.fetchDocument({ url: ${JSON.stringify(url)}, method: 'POST', params: { A: '1' }, purpose: 'answer' });
+      await t.close(100);
+      console.log(doc.text);`;
+    try {
+      // Asynchronous: the server answering lives in this process.
+      const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
+        const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT });
+        let out = '';
+        child.stdout.on('data', (c) => {
+          out += c;
+        });
+        child.stderr.on('data', (c) => {
+          out += c;
+        });
+        child.on('close', (code) => resolve({ code, out }));
+      });
+      assert.equal(r.code, 0, r.out);
+      assert.equal(r.out.trim(), '<Response/>');
+    } finally {
+      server.close();
+    }
   });
 
   test('the version the sources read is the package’s', () => {
