@@ -10,6 +10,20 @@ import { advance, assertClean, SDP_A, SDP_B, uaPair } from './ua-pair.ts';
 
 const is2xxInvite = (text: string) => text.startsWith('SIP/2.0 200') && /CSeq: \d+ INVITE/.test(text);
 
+/** The 200 of a second UAS (To tag fork2, Contact on port 5090) to the INVITE sent as `text`. */
+function forkedOk(text: string): SipResponse {
+  const invite = parseMessage(Buffer.from(text, 'latin1'));
+  const ok = new SipResponse(200, 'OK');
+  ok.via = invite.via;
+  ok.from = invite.from;
+  ok.to = invite.to.clone();
+  ok.to.tag = 'fork2';
+  ok.callId = invite.callId;
+  ok.cseq = invite.cseq;
+  ok.contact = [new NameAddr(parseUri('sip:fork@127.0.0.1:5090'))];
+  return ok;
+}
+
 /** Drops the first `n` messages that start with `prefix`. */
 function dropFirst(prefix: string, n: number) {
   let left = n;
@@ -197,15 +211,7 @@ describe('requests for a dialog still being set up are held, not lost', () => {
     const a = await p.alice.createUAC({ uri: p.bobUri, body: SDP_A }).established;
     await p.net.settle();
     // A second UAS behind a forking proxy answers the same INVITE with its own tag.
-    const invite = parseMessage(Buffer.from(p.net.messages('INVITE ')[0].text, 'latin1'));
-    const ok = new SipResponse(200, 'OK');
-    ok.via = invite.via;
-    ok.from = invite.from;
-    ok.to = invite.to.clone();
-    ok.to.tag = 'fork2';
-    ok.callId = invite.callId;
-    ok.cseq = invite.cseq;
-    ok.contact = [new NameAddr(parseUri('sip:fork@127.0.0.1:5090'))];
+    const ok = forkedOk(p.net.messages('INVITE ')[0].text);
     await fork.send(ok, { address: '127.0.0.1', port: 5070 });
     await p.net.settle();
     const methods = fork.requests.map((r) => `${r.method}:${r.to.tag}`);
@@ -245,16 +251,7 @@ describe('requests for a dialog still being set up are held, not lost', () => {
     assert.equal(acks(), 2, 'the retransmitted 2xx got its ACK');
 
     // A 2xx of another fork: ACK and BYE, as while the dialog lived.
-    const invite = parseMessage(Buffer.from(p.net.messages('INVITE ')[0].text, 'latin1'));
-    const ok = new SipResponse(200, 'OK');
-    ok.via = invite.via;
-    ok.from = invite.from;
-    ok.to = invite.to.clone();
-    ok.to.tag = 'fork2';
-    ok.callId = invite.callId;
-    ok.cseq = invite.cseq;
-    ok.contact = [new NameAddr(parseUri('sip:fork@127.0.0.1:5090'))];
-    await fork.send(ok, { address: '127.0.0.1', port: 5070 });
+    await fork.send(forkedOk(p.net.messages('INVITE ')[0].text), { address: '127.0.0.1', port: 5070 });
     await p.net.settle();
     assert.deepEqual(
       fork.requests.map((r) => `${r.method}:${r.to.tag}`),
