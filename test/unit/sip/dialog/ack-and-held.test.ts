@@ -24,6 +24,19 @@ function forkedOk(text: string): SipResponse {
   return ok;
 }
 
+/** Alice's call answered by Bob, and a raw peer on port 5090 standing for a second fork. */
+async function answeredBesideFork() {
+  const p = await uaPair();
+  const fork = new RawPeer(p.net, 5090);
+  fork.autoAnswer = 200;
+  p.bob.onInvite(async (_req, uas) => {
+    await uas.accept({ body: SDP_B });
+  });
+  const a = await p.alice.createUAC({ uri: p.bobUri, body: SDP_A }).established;
+  await p.net.settle();
+  return { p, fork, a };
+}
+
 /** Drops the first `n` messages that start with `prefix`. */
 function dropFirst(prefix: string, n: number) {
   let left = n;
@@ -202,14 +215,7 @@ describe('requests for a dialog still being set up are held, not lost', () => {
   });
 
   test('a forked 2xx after the first one is ACKed and BYEd (13.2.2.4)', async () => {
-    const p = await uaPair();
-    const fork = new RawPeer(p.net, 5090);
-    fork.autoAnswer = 200;
-    p.bob.onInvite(async (_req, uas) => {
-      await uas.accept({ body: SDP_B });
-    });
-    const a = await p.alice.createUAC({ uri: p.bobUri, body: SDP_A }).established;
-    await p.net.settle();
+    const { p, fork, a } = await answeredBesideFork();
     // A second UAS behind a forking proxy answers the same INVITE with its own tag.
     const ok = forkedOk(p.net.messages('INVITE ')[0].text);
     await fork.send(ok, { address: '127.0.0.1', port: 5070 });
@@ -228,14 +234,7 @@ describe('requests for a dialog still being set up are held, not lost', () => {
   });
 
   test('after the dialog ended, its lingering INVITE still answers late 2xx: ACK again, or ACK and BYE a fork', async () => {
-    const p = await uaPair();
-    const fork = new RawPeer(p.net, 5090);
-    fork.autoAnswer = 200;
-    p.bob.onInvite(async (_req, uas) => {
-      await uas.accept({ body: SDP_B });
-    });
-    const a = await p.alice.createUAC({ uri: p.bobUri, body: SDP_A }).established;
-    await p.net.settle();
+    const { p, fork, a } = await answeredBesideFork();
     await a.destroy();
     await p.net.settle();
     assert.equal(a.state, 'terminated');
