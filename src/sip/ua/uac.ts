@@ -96,6 +96,8 @@ export class Uac implements EarlyOwner {
   private reject!: (err: SipError) => void;
   /** What the current INVITE transaction reaches (see `TransactionLink`). */
   private link?: TransactionLink;
+  /** The ACK of the 2xx has been sent (or could not be): what a late 2xx gets is known. */
+  private ackDone = false;
 
   constructor(
     private readonly ctx: UaContext,
@@ -268,6 +270,9 @@ export class Uac implements EarlyOwner {
     } catch (err) {
       this.ctx.logger.warn({ err, dialog: dialog.key }, 'ACK for the 2xx could not be sent');
     }
+    this.ackDone = true;
+    // A dialog that ended while its ACK was on its way is let go now, the ACK known.
+    if (dialog.state === 'terminated') this.letGo();
     if (this.cancelRequested) {
       // The 2xx won the race with our CANCEL: end the call it set up (9.1, 15).
       void dialog.destroy();
@@ -333,7 +338,7 @@ export class Uac implements EarlyOwner {
   private letGo(): void {
     const link = this.link;
     const dialog = this.dialog;
-    if (!link || link.uac !== this || !dialog) return;
+    if (!link || link.uac !== this || !dialog || !this.ackDone) return;
     link.late = new LateAnswers(this.ctx, this.invite, dialog.remoteTag, dialog.ackSent, this.forks);
     link.uac = undefined;
   }
