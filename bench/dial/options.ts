@@ -63,7 +63,8 @@ export const DIAL_USAGE = `usage: npm run bench:dial-cps -- [options]
   --rates LIST         explicit rates for every target, e.g. 100,200,300 (stops at the first failure)
   --max-rate N         highest rate ever tried (default 64000)
   --light-rate N       rate of the light-load probe run first on each target, for its
-                       post-dial delay (default 100; 0 = none)
+                       post-dial delay, and (unmeasured) after each restart of a target
+                       that failed a probe, to warm it up again (default 100; 0 = none)
   --light-seconds N    length of that probe (default 10)
   --gap N              seconds between probes (default 3)
   --pdd-limit MS       also report the highest passing rate whose p99 post-dial delay
