@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { DEFAULT_MEMORY_CDR_LIMIT } from './store/memory-store.ts';
 
 const listenSchema = z
   .string()
@@ -91,6 +92,8 @@ export const configSchema = z.object({
   authToken: z.string().min(1).optional(),
   outboundProxy: z.string().optional(),
   redisUrl: z.string().optional(),
+  /** CDRs the in-memory store keeps (the newest; 0: all). Redis keeps every CDR. */
+  memoryCdrs: z.coerce.number().int().min(0).default(DEFAULT_MEMORY_CDR_LIMIT),
   /** This node's name in shared state (which node runs a call); default: the host name. */
   nodeId: z.string().min(1).optional(),
   dataDir: z.string().min(1),
@@ -112,6 +115,7 @@ const ENV: Record<string, keyof Config> = {
   PATCHBAY_OUTBOUND_PROXY: 'outboundProxy',
   PATCHBAY_ACCEPT_REFER: 'acceptRefer',
   PATCHBAY_REDIS_URL: 'redisUrl',
+  PATCHBAY_MEMORY_CDRS: 'memoryCdrs',
   PATCHBAY_NODE_ID: 'nodeId',
   PATCHBAY_MEDIA_TIMEOUT: 'mediaTimeout',
   PATCHBAY_MAX_CALLS: 'maxCalls',

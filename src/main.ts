@@ -115,6 +115,7 @@ export async function startPatchbay(
     ...(config.redisUrl ? { redisUrl: config.redisUrl } : {}),
     nodeId,
     log: logger.child({ layer: 'store' }),
+    memoryCdrLimit: config.memoryCdrs,
   });
   const live = new LiveCalls(store, nodeId, logger.child({ layer: 'calls' }));
   const recordings = new IndexedRecordingFiles(files, store.recordings, live, nodeId, logger);

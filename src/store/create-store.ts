@@ -13,13 +13,23 @@ export interface CreateStoreOptions {
   nodeId: string;
   log: Logger;
   clock?: Clock;
+  /** The memory store's CDR window (PATCHBAY_MEMORY_CDRS); Redis keeps every CDR. */
+  memoryCdrLimit?: number;
 }
 
 /** Rejects with StoreError UNAVAILABLE when a Redis URL is given and Redis does not answer. */
 export async function createStore(opts: CreateStoreOptions): Promise<Store> {
   if (!opts.redisUrl) {
     opts.log.info('store: in memory');
-    return new MemoryStore();
+    return new MemoryStore({
+      ...(opts.memoryCdrLimit !== undefined ? { cdrLimit: opts.memoryCdrLimit } : {}),
+      onCdrDropped: (limit) =>
+        opts.log.warn(
+          { limit },
+          'store: the in-memory store keeps the newest CDRs only, older ones are dropped from now on ' +
+            '(PATCHBAY_MEMORY_CDRS; with PATCHBAY_REDIS_URL every CDR is kept)',
+        ),
+    });
   }
   const store = await RedisStore.connect({
     url: opts.redisUrl,

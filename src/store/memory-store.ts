@@ -67,11 +67,28 @@ class MemoryCalls implements CallStore {
   }
 }
 
+/** The newest `limit` CDRs (0: all); a busy node would otherwise grow until it runs out of memory. */
 class MemoryCdrs implements CdrStore {
   private readonly cdrs = new Map<string, CdrRecord>();
+  private dropping = false;
+
+  constructor(
+    private readonly limit: number,
+    private readonly onFirstDrop: () => void,
+  ) {}
 
   async add(cdr: CdrRecord): Promise<void> {
     this.cdrs.set(cdr.uuid, copy(cdr));
+    if (this.limit === 0 || this.cdrs.size <= this.limit) return;
+    // A Map iterates in insertion order: the first key is the oldest CDR.
+    for (const uuid of this.cdrs.keys()) {
+      this.cdrs.delete(uuid);
+      break;
+    }
+    if (!this.dropping) {
+      this.dropping = true;
+      this.onFirstDrop();
+    }
   }
 
   async get(uuid: string): Promise<CdrRecord | undefined> {
@@ -198,13 +215,27 @@ class MemoryNodes implements NodeRegistry {
   }
 }
 
+export interface MemoryStoreOptions {
+  /** CDRs kept, the newest; older ones are dropped (0: no limit). Default 100 000. */
+  cdrLimit?: number;
+  /** Called once, when the first CDR is dropped. */
+  onCdrDropped?: (limit: number) => void;
+}
+
+export const DEFAULT_MEMORY_CDR_LIMIT = 100_000;
+
 export class MemoryStore implements Store {
   readonly kind = 'memory' as const;
   readonly calls: CallStore = new MemoryCalls();
-  readonly cdrs: CdrStore = new MemoryCdrs();
+  readonly cdrs: CdrStore;
   readonly recordings: RecordingStore = new MemoryRecordings();
   readonly applications: ApplicationStore = new MemoryApplications();
   readonly nodes: NodeRegistry = new MemoryNodes();
+
+  constructor(opts: MemoryStoreOptions = {}) {
+    const limit = opts.cdrLimit ?? DEFAULT_MEMORY_CDR_LIMIT;
+    this.cdrs = new MemoryCdrs(limit, () => opts.onCdrDropped?.(limit));
+  }
 
   async close(): Promise<void> {}
 }
