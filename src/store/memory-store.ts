@@ -216,13 +216,13 @@ class MemoryNodes implements NodeRegistry {
 }
 
 export interface MemoryStoreOptions {
-  /** CDRs kept, the newest; older ones are dropped (0: no limit). Default 100 000. */
+  /** CDRs kept, the newest; older ones are dropped (0: no limit). Default 20 000 (about 2 KB each). */
   cdrLimit?: number;
   /** Called once, when the first CDR is dropped. */
   onCdrDropped?: (limit: number) => void;
 }
 
-export const DEFAULT_MEMORY_CDR_LIMIT = 100_000;
+export const DEFAULT_MEMORY_CDR_LIMIT = 20_000;
 
 export class MemoryStore implements Store {
   readonly kind = 'memory' as const;

@@ -37,11 +37,11 @@ describe('memory store: the CDR window', () => {
     assert.equal((await store.cdrs.get('c1'))?.hangup_cause_name, 'Normal Hangup');
   });
 
-  test('0 keeps every CDR; the default is 100 000', async () => {
+  test('0 keeps every CDR; the default is 20 000', async () => {
     const store = new MemoryStore({ cdrLimit: 0 });
     for (const id of uuids(50)) await store.cdrs.add(cdr(id));
     assert.equal((await store.cdrs.query({}, { limit: 1, offset: 0 })).total, 50);
-    assert.equal(DEFAULT_MEMORY_CDR_LIMIT, 100_000);
+    assert.equal(DEFAULT_MEMORY_CDR_LIMIT, 20_000);
   });
 
   test('PATCHBAY_MEMORY_CDRS reaches the store; the first drop is logged', async () => {
