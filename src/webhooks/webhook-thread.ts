@@ -122,9 +122,7 @@ export class WebhookThread implements Webhooks {
       import.meta.url.endsWith('.ts') ? './webhook-worker-source.mjs' : './webhook-worker.mjs',
       import.meta.url,
     );
-    // The process's Node options minus --input-type (meant for an -e script, refused for a file).
-    const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
-    const worker = new Worker(entry, { workerData: this.settings, execArgv });
+    const worker = new Worker(entry, { workerData: this.settings, ...workerExecArgv(process.execArgv) });
     worker.unref();
     worker.on('message', (m: FromWorker) => this.receive(m));
     worker.on('error', (err) => {
@@ -208,4 +206,16 @@ export class WebhookThread implements Webhooks {
 
 function failure(code: 'ABORTED' | 'CONNECT', message: string, url: string): Outcome {
   return { ok: false, error: { code, message, url: redactUrl(url), attempts: 0 } };
+}
+
+/**
+ * The worker's Node options. Inherited as they are (a loader such as `--import tsx` is
+ * needed there too), which Node allows whatever they hold, per-process V8 options such as
+ * `--max-old-space-size` included; a list given explicitly may not hold those. Only
+ * `--input-type`, meant for an `-e` script and refused for a file, is taken out, which
+ * takes an explicit list.
+ */
+export function workerExecArgv(execArgv: readonly string[]): { execArgv?: string[] } {
+  if (!execArgv.some((a) => a.startsWith('--input-type'))) return {};
+  return { execArgv: execArgv.filter((a) => !a.startsWith('--input-type')) };
 }

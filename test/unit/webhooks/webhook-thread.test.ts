@@ -6,11 +6,12 @@
  * worker that dies fails its requests and is replaced on the next one.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { verifyWebhookSignature } from '../../../src/webhooks/signature.ts';
 import { WebhookError } from '../../../src/webhooks/webhook-client.ts';
-import { WebhookThread } from '../../../src/webhooks/webhook-thread.ts';
+import { WebhookThread, workerExecArgv } from '../../../src/webhooks/webhook-thread.ts';
 import { captureLog, WARN } from './capture-log.ts';
 import { listen, rejection } from './client-fixture.ts';
 
@@ -147,5 +148,42 @@ describe('WebhookThread: the webhook client on its own thread', () => {
     );
     assert.equal(refused.code, 'ABORTED');
     assert.equal(refused.url, `${origin}/answer`, 'no query string in errors');
+  });
+
+  test('a process run with per-process V8 options (node --max-old-space-size=...) still gets its thread', async () => {
+    routes.set('/flags', (_req, _body, res) =>
+      res.writeHead(200, { 'Content-Type': 'application/xml' }).end('<Response/>'),
+    );
+    const thread = new URL('../../../src/webhooks/webhook-thread.ts', import.meta.url).href;
+    const script = `
+      import(${JSON.stringify(thread)}).then(async ({ WebhookThread }) => {
+        const { pino } = await import('pino');
+        const t = new WebhookThread({ authId: 'MA1', authToken: 'token', logger: pino({ level: 'silent' }), policy: { allow: ['127.0.0.1'] } });
+        const doc = await t.fetchDocument({ url: ${JSON.stringify(`${origin}/flags`)}, method: 'POST', params: {}, purpose: 'answer' });
+        await t.close(100);
+        console.log(doc.text);
+      });`;
+    const flags = ['--max-old-space-size=512', '--stack-size=900', '--expose-gc'];
+    // Asynchronous: the server answering lives in this process.
+    const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn(process.execPath, [...flags, '--import', 'tsx', '-e', script]);
+      let out = '';
+      child.stdout.on('data', (c) => {
+        out += c;
+      });
+      child.stderr.on('data', (c) => {
+        out += c;
+      });
+      child.on('close', (code) => resolve({ code, out }));
+    });
+    assert.equal(r.code, 0, r.out);
+    assert.equal(r.out.trim(), '<Response/>');
+  });
+
+  test('the worker inherits the Node options as they are, --input-type (an -e script only) aside', () => {
+    assert.deepEqual(workerExecArgv(['--max-old-space-size=512', '--import', 'tsx']), {});
+    assert.deepEqual(workerExecArgv(['--input-type=module', '--import', 'tsx']), {
+      execArgv: ['--import', 'tsx'],
+    });
   });
 });
