@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,6 +8,7 @@ import { after, describe, test } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { bundle } from '../../../scripts/bundle.mjs';
 import { packageVersion } from '../../../src/util/package-version.ts';
+import { runNode } from '../../helpers/run-node.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
@@ -63,17 +64,7 @@ describe('the bundle that `npm start` runs (dist/patchbay.mjs)', () => {
       console.log(doc.text);`;
     try {
       // Asynchronous: the server answering lives in this process.
-      const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
-        const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT });
-        let out = '';
-        child.stdout.on('data', (c) => {
-          out += c;
-        });
-        child.stderr.on('data', (c) => {
-          out += c;
-        });
-        child.on('close', (code) => resolve({ code, out }));
-      });
+      const r = await runNode(['--input-type=module', '-e', script], { cwd: ROOT });
       assert.equal(r.code, 0, r.out);
       assert.equal(r.out.trim(), '<Response/>');
     } finally {

@@ -6,12 +6,12 @@
  * worker that dies fails its requests and is replaced on the next one.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { verifyWebhookSignature } from '../../../src/webhooks/signature.ts';
 import { WebhookError } from '../../../src/webhooks/webhook-client.ts';
 import { WebhookThread, workerExecArgv } from '../../../src/webhooks/webhook-thread.ts';
+import { runNode } from '../../helpers/run-node.ts';
 import { captureLog, WARN } from './capture-log.ts';
 import { listen, rejection } from './client-fixture.ts';
 
@@ -164,18 +164,7 @@ describe('WebhookThread: the webhook client on its own thread', () => {
         console.log(doc.text);
       });`;
     const flags = ['--max-old-space-size=512', '--stack-size=900', '--expose-gc'];
-    // Asynchronous: the server answering lives in this process.
-    const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
-      const child = spawn(process.execPath, [...flags, '--import', 'tsx', '-e', script]);
-      let out = '';
-      child.stdout.on('data', (c) => {
-        out += c;
-      });
-      child.stderr.on('data', (c) => {
-        out += c;
-      });
-      child.on('close', (code) => resolve({ code, out }));
-    });
+    const r = await runNode([...flags, '--import', 'tsx', '-e', script]);
     assert.equal(r.code, 0, r.out);
     assert.equal(r.out.trim(), '<Response/>');
   });
