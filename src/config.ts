@@ -81,6 +81,11 @@ export const configSchema = z.object({
    */
   maxLoopLag: z.coerce.number().int().min(0).default(500),
   /**
+   * New calls are refused (503) while the event loop has been busy this % of the last two
+   * seconds: a saturated node sheds new calls and keeps the ones it has. 0: never.
+   */
+  maxLoad: z.coerce.number().int().min(0).max(100).default(98),
+  /**
    * Webhook requests run on a worker thread of their own (their HTTP/TLS work off the thread
    * of SIP and the media clock); false: on the main thread.
    */
@@ -121,6 +126,7 @@ const ENV: Record<string, keyof Config> = {
   PATCHBAY_MAX_CALLS: 'maxCalls',
   PATCHBAY_MAX_CPS: 'maxCps',
   PATCHBAY_MAX_LOOP_LAG: 'maxLoopLag',
+  PATCHBAY_MAX_LOAD: 'maxLoad',
   PATCHBAY_WEBHOOK_THREAD: 'webhookThread',
   PATCHBAY_DATA_DIR: 'dataDir',
   PATCHBAY_LOG_LEVEL: 'logLevel',

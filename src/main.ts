@@ -25,6 +25,7 @@ import type { Store } from './store/types.ts';
 import { systemClock } from './util/clock.ts';
 import type { Logger } from './util/log.ts';
 import { LoopLag } from './util/loop-lag.ts';
+import { LoopLoad } from './util/loop-load.ts';
 import { tuneRuntime } from './util/runtime-tuning.ts';
 import { WebhookClient } from './webhooks/webhook-client.ts';
 import { WebhookThread } from './webhooks/webhook-thread.ts';
@@ -168,11 +169,18 @@ export async function startPatchbay(
   };
   const callLog = logger.child({ layer: 'calls' });
   const loopLag = new LoopLag();
+  const loopLoad = new LoopLoad();
   const limits = new CallLimits(
-    { maxCalls: config.maxCalls, maxCps: config.maxCps, maxLoopLagMs: config.maxLoopLag },
+    {
+      maxCalls: config.maxCalls,
+      maxCps: config.maxCps,
+      maxLoopLagMs: config.maxLoopLag,
+      maxLoopLoad: config.maxLoad,
+    },
     () => live.size,
     () => performance.now(),
     () => loopLag.recentMs(),
+    () => loopLoad.recent(),
   );
   const calls = new InboundCalls(router, deps, callLog, live, store.applications, limits);
   const outbound = new OutboundCalls(deps, live, callLog, limits);
@@ -233,6 +241,7 @@ export async function startPatchbay(
       // Leaving first: other nodes stop forwarding here.
       await store.nodes.remove(nodeId);
       loopLag.close();
+      loopLoad.close();
       await Promise.all([calls.close(), outbound.close()]);
       await webhooks.close(5000);
       await ua.close();

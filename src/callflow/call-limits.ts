@@ -3,7 +3,7 @@ import { CallControlError } from './call-control.ts';
 
 /**
  * The two capacity limits of rest-api 1.8: calls up at once (`concurrency`) and call starts per
- * second (`cps`), and the process's own: an event loop running late (`overload`). 0 means no
+ * second (`cps`), and the process's own: an event loop running late or saturated (`overload`). 0 means no
  * limit. Over one, a new call is refused before anything is spent on it: an inbound INVITE
  * with 503 and Retry-After, a REST call with 429 (503 for overload).
  */
@@ -12,6 +12,8 @@ export interface CallLimitSettings {
   maxCps: number;
   /** Refuse new calls while the event loop has lately been this many ms late. */
   maxLoopLagMs?: number;
+  /** Refuse new calls while the event loop has been busy this % of the last two seconds. */
+  maxLoopLoad?: number;
 }
 
 /** Why a start was refused, as the 429 body's `details` carries it (rest-api 1.8). */
@@ -21,6 +23,8 @@ export interface LimitRefusal {
   current: number;
   /** Seconds after which trying again may succeed. */
   retryAfter: number;
+  /** For overload: what `limit` and `current` measure (ms late, or % busy). Default lag. */
+  measure?: 'lag' | 'load';
 }
 
 /** A REST start over a limit: 429 with the refusal as `details` and a Retry-After header. */
@@ -32,7 +36,9 @@ export class CallLimitError extends CallControlError {
       r.limitType === 'cps'
         ? `calls per second limit reached (${r.current} of ${r.limit} in the last second)`
         : r.limitType === 'overload'
-          ? `overloaded: the event loop ran ${r.current} ms late (limit ${r.limit} ms)`
+          ? r.measure === 'load'
+            ? `overloaded: the event loop was busy ${r.current} % of the last seconds (limit ${r.limit} %)`
+            : `overloaded: the event loop ran ${r.current} ms late (limit ${r.limit} ms)`
           : `concurrent calls limit reached (${r.current} of ${r.limit} up)`,
     );
   }
@@ -52,6 +58,8 @@ export class CallLimits {
     private readonly now: () => number = () => performance.now(),
     /** The event loop's recent lateness in ms (LoopLag), for maxLoopLagMs. */
     private readonly loopLagMs: () => number = () => 0,
+    /** The event loop's recent busy share, 0-1 (LoopLoad), for maxLoopLoad. */
+    private readonly loopLoad: () => number = () => 0,
   ) {}
 
   get maxCalls(): number {
@@ -63,12 +71,18 @@ export class CallLimits {
    * they would pass a limit.
    */
   admit(n = 1): LimitRefusal | undefined {
-    const { maxCalls, maxCps, maxLoopLagMs = 0 } = this.settings;
+    const { maxCalls, maxCps, maxLoopLagMs = 0, maxLoopLoad = 0 } = this.settings;
     if (maxLoopLagMs > 0) {
       const lag = this.loopLagMs();
       // Already behind: a new call would only add to the queue every call waits in.
       if (lag > maxLoopLagMs)
         return { limitType: 'overload', limit: maxLoopLagMs, current: Math.round(lag), retryAfter: 1 };
+    }
+    if (maxLoopLoad > 0) {
+      // Saturated: refusing a call costs a fraction of taking it, so the calls up get through.
+      const busy = Math.round(this.loopLoad() * 100);
+      if (busy >= maxLoopLoad)
+        return { limitType: 'overload', limit: maxLoopLoad, current: busy, retryAfter: 1, measure: 'load' };
     }
     if (maxCalls > 0) {
       const up = this.current();

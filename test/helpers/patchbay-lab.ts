@@ -74,6 +74,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
       // Patchbay shares the test's process, whose own synchronous work (child processes run
       // to completion, files parsed) would look like an overloaded event loop.
       PATCHBAY_MAX_LOOP_LAG: '0',
+      PATCHBAY_MAX_LOAD: '0',
       ...opts.env,
     },
   });

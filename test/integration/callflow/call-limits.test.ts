@@ -134,3 +134,41 @@ describe('overload: PATCHBAY_MAX_LOOP_LAG', () => {
     await lab.assertIdle(35_000);
   });
 });
+
+describe('overload: PATCHBAY_MAX_LOAD', () => {
+  let lab: Lab;
+  before(async () => {
+    lab = await startLab({ env: { PATCHBAY_MAX_LOAD: '80' } });
+  });
+  after(async () => {
+    await lab?.close();
+  });
+
+  test('while the loop stays saturated callers get 503; once it has had two quiet seconds calls are taken', async () => {
+    lab.hooks.xml('/answer', doc('<Hangup reason="rejected"/>'));
+    // Saturation with no long stall: the loop busy 45 ms out of every 50.
+    const busy = () => {
+      const until = performance.now() + 45;
+      while (performance.now() < until);
+    };
+    const hog = setInterval(busy, 50);
+    let rest: Awaited<ReturnType<typeof makeCall>>;
+    try {
+      await new Promise((r) => setTimeout(r, 2200));
+      const refused = await sippCaller(lab, 'uac-expect-503.xml');
+      assert.equal(refused.code, 0, refused.errors);
+      rest = await makeCall(lab, 'sip:nobody@127.0.0.1:9');
+    } finally {
+      clearInterval(hog);
+    }
+    assert.equal(rest.status, 503);
+    assert.equal(rest.json.details.limitType, 'overload');
+    assert.equal(rest.json.details.limit, 80);
+    assert.ok(rest.json.details.current >= 80, `busy ${rest.json.details.current} %`);
+    assert.match(rest.json.message, /the event loop was busy \d+ % of the last seconds \(limit 80 %\)/);
+    await new Promise((r) => setTimeout(r, 2500));
+    const taken = await sippCaller(lab, 'uac-expect-603.xml');
+    assert.equal(taken.code, 0, taken.errors);
+    await lab.assertIdle(35_000);
+  });
+});

@@ -115,6 +115,7 @@ before(async () => {
       PATCHBAY_PUBLIC_HOST: '127.0.0.1',
       PATCHBAY_LOG_LEVEL: 'silent',
       PATCHBAY_MAX_LOOP_LAG: '0',
+      PATCHBAY_MAX_LOAD: '0',
       PATCHBAY_HTTP_LISTEN: '127.0.0.1:0',
       PATCHBAY_RTP_PORTS: `${rtp.low}-${rtp.high}`,
       PATCHBAY_DATA_DIR: dataDir,

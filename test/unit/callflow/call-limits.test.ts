@@ -61,6 +61,32 @@ describe('CallLimits (rest-api 1.8)', () => {
     assert.ok((limits as unknown as { starts: number[] }).starts.length < 500, 'the list was compacted');
   });
 
+  test('overload: a loop busy at the limit or more refuses every start; below it, none', () => {
+    let busy = 0.97;
+    const limits = new CallLimits(
+      { maxCalls: 0, maxCps: 0, maxLoopLoad: 98 },
+      () => 0,
+      () => 0,
+      () => 0,
+      () => busy,
+    );
+    assert.equal(limits.admit(), undefined);
+    busy = 0.98;
+    assert.deepEqual(limits.admit(), {
+      limitType: 'overload',
+      limit: 98,
+      current: 98,
+      retryAfter: 1,
+      measure: 'load',
+    });
+    busy = 1;
+    const e = new CallLimitError(limits.admit() as NonNullable<ReturnType<CallLimits['admit']>>);
+    assert.equal(e.code, 'UNAVAILABLE');
+    assert.equal(e.message, 'overloaded: the event loop was busy 100 % of the last seconds (limit 98 %)');
+    busy = 0.5;
+    assert.equal(limits.admit(), undefined);
+  });
+
   test('a refusal as a REST error: code BUSY, its message names the limit', () => {
     const e = new CallLimitError({ limitType: 'cps', limit: 2, current: 2, retryAfter: 1 });
     assert.equal(e.code, 'BUSY');
