@@ -84,7 +84,7 @@ export const configSchema = z.object({
    * New calls are refused (503) while the event loop has been busy this % of the last two
    * seconds: a saturated node sheds new calls and keeps the ones it has. 0: never.
    */
-  maxLoad: z.coerce.number().int().min(0).max(100).default(98),
+  maxLoad: z.coerce.number().int().min(0).max(100).default(99),
   /**
    * Webhook requests run on a worker thread of their own (their HTTP/TLS work off the thread
    * of SIP and the media clock); false: on the main thread.

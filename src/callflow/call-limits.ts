@@ -80,9 +80,15 @@ export class CallLimits {
     }
     if (maxLoopLoad > 0) {
       // Saturated: refusing a call costs a fraction of taking it, so the calls up get through.
-      const busy = Math.round(this.loopLoad() * 100);
+      const busy = this.loopLoad() * 100;
       if (busy >= maxLoopLoad)
-        return { limitType: 'overload', limit: maxLoopLoad, current: busy, retryAfter: 1, measure: 'load' };
+        return {
+          limitType: 'overload',
+          limit: maxLoopLoad,
+          current: Math.floor(busy),
+          retryAfter: 1,
+          measure: 'load',
+        };
     }
     if (maxCalls > 0) {
       const up = this.current();
