@@ -97,6 +97,42 @@ describe('capacity limits: PATCHBAY_MAX_CPS', () => {
   });
 });
 
+/**
+ * Keeps the loop busy `busyMs` out of every `everyMs` (after `settleMs`): a SIPp caller must
+ * get 503, then a REST call is made meanwhile; resolves with its answer. Afterwards, once
+ * `recoverMs` have passed, a caller is taken again.
+ */
+async function overloaded(
+  lab: Lab,
+  o: { busyMs: number; everyMs: number; settleMs: number; recoverMs: number },
+  check: (rest: Awaited<ReturnType<typeof makeCall>>) => void,
+): Promise<void> {
+  lab.hooks.xml('/answer', doc('<Hangup reason="rejected"/>'));
+  const busy = () => {
+    const until = performance.now() + o.busyMs;
+    while (performance.now() < until);
+  };
+  const hog = setInterval(busy, o.everyMs);
+  let rest: Awaited<ReturnType<typeof makeCall>>;
+  try {
+    busy();
+    await new Promise((r) => setTimeout(r, o.settleMs));
+    const refused = await sippCaller(lab, 'uac-expect-503.xml');
+    assert.equal(refused.code, 0, refused.errors);
+    rest = await makeCall(lab, 'sip:nobody@127.0.0.1:9');
+  } finally {
+    clearInterval(hog);
+  }
+  assert.equal(rest.status, 503);
+  assert.equal(rest.json.details.limitType, 'overload');
+  assert.equal(rest.retryAfter, '1');
+  check(rest);
+  await new Promise((r) => setTimeout(r, o.recoverMs));
+  const taken = await sippCaller(lab, 'uac-expect-603.xml');
+  assert.equal(taken.code, 0, taken.errors);
+  await lab.assertIdle(35_000);
+}
+
 describe('overload: PATCHBAY_MAX_LOOP_LAG', () => {
   let lab: Lab;
   before(async () => {
@@ -107,31 +143,11 @@ describe('overload: PATCHBAY_MAX_LOOP_LAG', () => {
   });
 
   test('while the loop keeps running late callers get 503; a second after it recovers calls are taken', async () => {
-    lab.hooks.xml('/answer', doc('<Hangup reason="rejected"/>'));
     // Sustained overload: the loop busy 250 ms out of every 300.
-    const busy = () => {
-      const until = performance.now() + 250;
-      while (performance.now() < until);
-    };
-    const hog = setInterval(busy, 300);
-    let rest: Awaited<ReturnType<typeof makeCall>>;
-    try {
-      busy();
-      const refused = await sippCaller(lab, 'uac-expect-503.xml');
-      assert.equal(refused.code, 0, refused.errors);
-      rest = await makeCall(lab, 'sip:nobody@127.0.0.1:9');
-    } finally {
-      clearInterval(hog);
-    }
-    assert.equal(rest.status, 503);
-    assert.equal(rest.json.details.limitType, 'overload');
-    assert.equal(rest.json.details.limit, 200);
-    assert.ok(rest.json.details.current > 200);
-    assert.equal(rest.retryAfter, '1');
-    await new Promise((r) => setTimeout(r, 1200));
-    const taken = await sippCaller(lab, 'uac-expect-603.xml');
-    assert.equal(taken.code, 0, taken.errors);
-    await lab.assertIdle(35_000);
+    await overloaded(lab, { busyMs: 250, everyMs: 300, settleMs: 0, recoverMs: 1200 }, (rest) => {
+      assert.equal(rest.json.details.limit, 200);
+      assert.ok(rest.json.details.current > 200);
+    });
   });
 });
 
@@ -145,30 +161,11 @@ describe('overload: PATCHBAY_MAX_LOAD', () => {
   });
 
   test('while the loop stays saturated callers get 503; once it has had two quiet seconds calls are taken', async () => {
-    lab.hooks.xml('/answer', doc('<Hangup reason="rejected"/>'));
     // Saturation with no long stall: the loop busy 45 ms out of every 50.
-    const busy = () => {
-      const until = performance.now() + 45;
-      while (performance.now() < until);
-    };
-    const hog = setInterval(busy, 50);
-    let rest: Awaited<ReturnType<typeof makeCall>>;
-    try {
-      await new Promise((r) => setTimeout(r, 2200));
-      const refused = await sippCaller(lab, 'uac-expect-503.xml');
-      assert.equal(refused.code, 0, refused.errors);
-      rest = await makeCall(lab, 'sip:nobody@127.0.0.1:9');
-    } finally {
-      clearInterval(hog);
-    }
-    assert.equal(rest.status, 503);
-    assert.equal(rest.json.details.limitType, 'overload');
-    assert.equal(rest.json.details.limit, 80);
-    assert.ok(rest.json.details.current >= 80, `busy ${rest.json.details.current} %`);
-    assert.match(rest.json.message, /the event loop was busy \d+ % of the last seconds \(limit 80 %\)/);
-    await new Promise((r) => setTimeout(r, 2500));
-    const taken = await sippCaller(lab, 'uac-expect-603.xml');
-    assert.equal(taken.code, 0, taken.errors);
-    await lab.assertIdle(35_000);
+    await overloaded(lab, { busyMs: 45, everyMs: 50, settleMs: 2200, recoverMs: 2500 }, (rest) => {
+      assert.equal(rest.json.details.limit, 80);
+      assert.ok(rest.json.details.current >= 80, `busy ${rest.json.details.current} %`);
+      assert.match(rest.json.message, /the event loop was busy \d+ % of the last seconds \(limit 80 %\)/);
+    });
   });
 });
