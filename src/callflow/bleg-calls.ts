@@ -7,7 +7,7 @@ import { HANGUP_CAUSES } from '../calls/hangup-cause.ts';
 import { InboundLeg } from '../calls/inbound-leg.ts';
 import { OutboundLeg } from '../calls/outbound-leg.ts';
 import type { Application } from '../calls/routing.ts';
-import type { Logger } from '../util/log.ts';
+import { type Logger, lazyChild } from '../util/log.ts';
 import { CallControlError } from './call-control.ts';
 import { CallFlow, type CallFlowDeps } from './call-flow.ts';
 import { dispositionOf } from './cdr.ts';
@@ -121,7 +121,7 @@ export class BLegCalls {
     const placed = leg instanceof OutboundLeg ? leg : undefined;
     const startedAt = placed?.startedAt ?? new Date();
     const answeredAt = placed?.answeredAt ?? new Date();
-    const log = this.log.child({ callUuid: uuid, aLegUuid: aCall.uuid });
+    const log = lazyChild(this.log, { callUuid: uuid, aLegUuid: aCall.uuid });
     const call = new Call(parties, leg, log, { uuid, direction: 'outbound', startedAt, answeredAt });
     this.calls.set(uuid, call);
     const entry = this.live.add({

@@ -6,7 +6,7 @@ import { HANGUP_CAUSES } from '../calls/hangup-cause.ts';
 import type { OutboundLeg } from '../calls/outbound-leg.ts';
 import type { Application } from '../calls/routing.ts';
 import type { TimerHandle } from '../util/clock.ts';
-import type { Logger } from '../util/log.ts';
+import { type Logger, lazyChild } from '../util/log.ts';
 import { BLegCalls } from './bleg-calls.ts';
 import { CallControlError, type MakeCallRequest } from './call-control.ts';
 import { CallFlow, type CallFlowDeps } from './call-flow.ts';
@@ -88,7 +88,7 @@ export class OutboundCalls {
   }
 
   private async run(uuid: string, dest: string, req: MakeCallRequest): Promise<void> {
-    const log = this.log.child({ callUuid: uuid });
+    const log = lazyChild(this.log, { callUuid: uuid });
     const from = req.from.replace(/^\+/, '');
     const to = describe(dest);
     const customHeaders: Record<string, string> = {};
@@ -255,15 +255,14 @@ export class OutboundCalls {
   /** ring_url (rest-api 5.3), once, at the first 180/183. */
   private async notifyRing(call: Call, url: string, method: 'GET' | 'POST', at: Date): Promise<void> {
     const ms = String(at.getUTCMilliseconds() * 1000).padStart(6, '0');
+    const params = standardParams(call, this.deps.authId);
+    params.Event = 'Ring';
+    params.CallStatus = 'ringing';
+    params.SessionStart = `${webhookTime(at)}.${ms}`;
     await this.deps.webhooks.notify({
       url,
       method,
-      params: {
-        ...standardParams(call, this.deps.authId),
-        Event: 'Ring',
-        CallStatus: 'ringing',
-        SessionStart: `${webhookTime(at)}.${ms}`,
-      },
+      params,
       purpose: 'callback',
       callUuid: call.uuid,
     });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter, setMaxListeners } from 'node:events';
 import type { MediaEndpoint } from '../media/media-engine.ts';
-import type { Logger } from '../util/log.ts';
+import { type Logger, lazyChild } from '../util/log.ts';
 import type { CallLeg, LegEnd } from './call-leg.ts';
 import type { CallParties } from './call-parties.ts';
 import { causeOfSipStatus, HANGUP_CAUSES, type HangupCause, type HangupSource } from './hangup-cause.ts';
@@ -79,7 +79,7 @@ export class Call extends EventEmitter<CallEvents> {
     this.direction = options.direction ?? 'inbound';
     this.startedAt = options.startedAt ?? new Date();
     if (options.answeredAt) this.answeredAt = options.answeredAt;
-    this.log = log.child({ callUuid: this.uuid });
+    this.log = lazyChild(log, { callUuid: this.uuid });
     // The running verb, its prompts, background recordings and fetches all listen; each removes itself.
     setMaxListeners(100, this.abort.signal);
     this.current = leg;

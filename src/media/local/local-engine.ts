@@ -1,4 +1,4 @@
-import { type Logger, silentLogger } from '../../util/log.ts';
+import { type Logger, lazyChild, silentLogger } from '../../util/log.ts';
 import { MediaClock } from '../media-clock.ts';
 import type {
   AudioDirection,
@@ -83,7 +83,10 @@ export class LocalMediaEngine implements MediaEngine {
     const address = options.address ?? this.opts.address;
     const allocation = await this.pool.allocate({ host: address });
     const id = `ep-${this.nextId++}`;
-    const log = this.log.child({ endpoint: id, ...(options.label ? { label: options.label } : {}) });
+    const log = lazyChild(
+      this.log,
+      options.label ? { endpoint: id, label: options.label } : { endpoint: id },
+    );
     const session = new RtpSession({ allocation, logger: log });
     const ep = new LocalEndpoint({
       id,
