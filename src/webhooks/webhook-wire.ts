@@ -23,10 +23,13 @@ export interface WorkerSettings {
 
 export type RequestKind = 'document' | 'notify';
 
-export type ToWorker =
+export type ToWorkerItem =
   | { t: 'req'; id: number; kind: RequestKind; req: WebhookRequest }
   | { t: 'abort'; id: number }
   | { t: 'close'; timeoutMs: number };
+
+/** One item, or the items of one turn of the main thread's event loop, in order. */
+export type ToWorker = ToWorkerItem | { t: 'batch'; items: ToWorkerItem[] };
 
 /** A WebhookError as fields; `internal` for anything else that was thrown (a bug). */
 export interface WireError {

@@ -3,7 +3,8 @@
  * requests the main thread hands it, so that the HTTP(S) work (connections, TLS, parsing,
  * signing and their garbage) is not done on the thread of SIP and the media clock.
  *
- *   main -> worker: { t: 'req', id, kind, req } | { t: 'abort', id } | { t: 'close', timeoutMs }
+ *   main -> worker: { t: 'req', id, kind, req } | { t: 'abort', id } | { t: 'close', timeoutMs },
+ *                   or { t: 'batch', items } of these
  *   worker -> main: { t: 'done', id, ... } | { t: 'log', line } | { t: 'closed' }
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -12,13 +13,14 @@ import { WebhookClient } from './webhook-client.ts';
 import {
   type FromWorker,
   type ToWorker,
+  type ToWorkerItem,
   type WorkerSettings,
   wireError,
   wireNotify,
 } from './webhook-wire.ts';
 
+if (!parentPort) throw new Error('webhook-worker.ts runs as a worker thread (see webhook-thread.ts)');
 const port = parentPort;
-if (!port) throw new Error('webhook-worker.ts runs as a worker thread (see webhook-thread.ts)');
 const settings = workerData as WorkerSettings;
 const post = (m: FromWorker): void => port.postMessage(m);
 
@@ -64,6 +66,11 @@ async function serve(m: Extract<ToWorker, { t: 'req' }>): Promise<void> {
 }
 
 port.on('message', (m: ToWorker) => {
+  if (m.t === 'batch') for (const item of m.items) receive(item);
+  else receive(m);
+});
+
+function receive(m: ToWorkerItem): void {
   switch (m.t) {
     case 'req': {
       const p = serve(m);
@@ -85,4 +92,4 @@ port.on('message', (m: ToWorker) => {
         });
       break;
   }
-});
+}

@@ -120,6 +120,57 @@ describe('WebhookThread: the webhook client on its own thread', () => {
     assert.equal(thread.pending, 0);
   });
 
+  test('the requests of one turn go to the worker in one message, each with its own outcome', async () => {
+    routes.set('/echo', (_req, body, res) => {
+      res
+        .writeHead(200, { 'Content-Type': 'application/xml' })
+        .end(`<Response><Speak>${body}</Speak></Response>`);
+    });
+    routes.set('/never', () => {});
+    const worker = (thread as unknown as { worker: { postMessage: (m: unknown) => void } }).worker;
+    const posted: unknown[] = [];
+    const postMessage = worker.postMessage;
+    worker.postMessage = function (this: unknown, m: unknown) {
+      posted.push(m);
+      return postMessage.call(this, m);
+    };
+    try {
+      const stop = new AbortController();
+      const docs = [1, 2, 3].map((n) =>
+        thread.fetchDocument({
+          url: `${origin}/echo`,
+          method: 'POST',
+          params: { N: String(n) },
+          purpose: 'answer',
+        }),
+      );
+      const aborted = rejection(
+        thread.fetchDocument(
+          { url: `${origin}/never`, method: 'POST', params: {}, purpose: 'answer' },
+          { signal: stop.signal },
+        ),
+      );
+      stop.abort();
+      assert.equal(posted.length, 0, 'nothing is posted before the turn ends');
+      const texts = (await Promise.all(docs)).map((d) => d.text);
+      assert.deepEqual(
+        texts,
+        [1, 2, 3].map((n) => `<Response><Speak>N=${n}</Speak></Response>`),
+      );
+      assert.equal((await aborted).code, 'ABORTED');
+      assert.equal(posted.length, 1, 'one message for the turn');
+      const batch = posted[0] as { t: string; items: Array<{ t: string }> };
+      assert.equal(batch.t, 'batch');
+      assert.deepEqual(
+        batch.items.map((i) => i.t),
+        ['req', 'req', 'req', 'req', 'abort'],
+      );
+      assert.equal(thread.pending, 0);
+    } finally {
+      worker.postMessage = postMessage;
+    }
+  });
+
   test('a worker that dies fails what it had in flight; the next request gets a new one', async () => {
     routes.set('/hang', () => {});
     routes.set('/ok', (_req, _body, res) => res.writeHead(204).end());
