@@ -10,6 +10,7 @@ export function createLogger(level = 'info'): Logger {
 }
 
 type LogArgs = Parameters<pino.LogFn>;
+type LevelName = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 
 /**
  * A child logger that is made only when something is written through it (or its level
@@ -58,26 +59,27 @@ class LazyChild {
   }
 
   fatal(...args: LogArgs): void {
-    if (this.isLevelEnabled('fatal')) this.real.fatal(...args);
+    this.write('fatal', args);
   }
-
   error(...args: LogArgs): void {
-    if (this.isLevelEnabled('error')) this.real.error(...args);
+    this.write('error', args);
   }
-
   warn(...args: LogArgs): void {
-    if (this.isLevelEnabled('warn')) this.real.warn(...args);
+    this.write('warn', args);
   }
-
   info(...args: LogArgs): void {
-    if (this.isLevelEnabled('info')) this.real.info(...args);
+    this.write('info', args);
   }
-
   debug(...args: LogArgs): void {
-    if (this.isLevelEnabled('debug')) this.real.debug(...args);
+    this.write('debug', args);
+  }
+  trace(...args: LogArgs): void {
+    this.write('trace', args);
   }
 
-  trace(...args: LogArgs): void {
-    if (this.isLevelEnabled('trace')) this.real.trace(...args);
+  private write(level: LevelName, args: LogArgs): void {
+    if (!this.isLevelEnabled(level)) return;
+    const real = this.real;
+    real[level].apply(real, args);
   }
 }
