@@ -353,6 +353,11 @@ export class CallFlow {
       background: (task) => call.track(task),
       dialer: deps.dialer,
       answer: () => call.answer(),
+      preAnswer: () => {
+        if (call.end) return false;
+        if (!call.answered) call.preAnswer();
+        return true;
+      },
       loadSound: (url, method) => this.loader.loadSound(url, method, this.params(), call.signal),
       scheduleHangup: (ms) => {
         const timer = deps.clock.setTimer(ms, () => {

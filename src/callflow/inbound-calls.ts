@@ -29,9 +29,19 @@ export function applicationOf(app: ApplicationRecord): Application {
 }
 
 /**
+ * How long a new call waits for its document to answer, pre-answer or reject it before the
+ * caller is told 180 Ringing. A document that answers at once (a Speak, a Dial whose callee
+ * answers before it rings) costs the caller no provisional response; a call that rings (a
+ * slow answer URL, Wait first, a Dial whose callees have not answered) gets its 180 well
+ * before the INVITE transaction's 100 Trying would go (200 ms, RFC 3261 17.2.1).
+ */
+export const RING_DELAY_MS = 100;
+
+/**
  * Inbound INVITEs become calls: route by the Request-URI's user to an application (404
- * when none), set up the caller's media from the offer (488 when unusable), ring, and run
- * the application's call flow. Live calls are kept here until their hangup URL was told.
+ * when none), set up the caller's media from the offer (488 when unusable), and run the
+ * application's call flow, ringing the caller if it takes longer than RING_DELAY_MS. Live
+ * calls are kept here until their hangup URL was told.
  */
 export class InboundCalls {
   private readonly calls = new Map<string, Call>();
@@ -125,7 +135,7 @@ export class InboundCalls {
     });
     entry.call = call;
     call.log.info({ from: parties.from, to: parties.to, app: app.name, callId: req.callId }, 'inbound call');
-    leg.ring();
+    const ringing = this.deps.clock.setTimer(RING_DELAY_MS, () => leg.ring());
     const callFlow = new CallFlow(call, app, this.deps);
     entry.flow = callFlow;
     const flow = callFlow.run();
@@ -135,6 +145,7 @@ export class InboundCalls {
     try {
       end = await flow;
     } finally {
+      ringing.cancel();
       this.flows.delete(flow);
       this.calls.delete(call.uuid);
       const source = uas.transaction.source;

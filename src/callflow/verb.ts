@@ -107,6 +107,12 @@ export interface VerbContext {
   scheduleHangup(ms: number): void;
   /** Answers the call now if it is not yet (Dial answers when its B-leg does). */
   answer(): Promise<void>;
+  /**
+   * Early media now (183 with our SDP) if the call is neither answered nor early yet: for a
+   * verb that plays to a caller it has not answered only once it has something to play
+   * (Dial's ringback). False when the call is over.
+   */
+  preAnswer(): boolean;
   /** Places B-legs (Dial). */
   readonly dialer: Dialer;
   /**

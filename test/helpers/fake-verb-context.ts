@@ -269,6 +269,7 @@ export function fakeVerbContext(opts: FakeVerbContextOptions = {}): FakeVerbCont
       clock.setTimer(ms, () => controller.abort());
     },
     async answer() {},
+    preAnswer: () => !controller.signal.aborted,
     get dialer(): never {
       throw new Error('the fake context places no calls');
     },

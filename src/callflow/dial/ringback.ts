@@ -8,7 +8,8 @@ import type { VerbContext } from '../verb.ts';
  * What the caller hears while the B-legs ring (spec 2.5 dialMusic): with dialMusic="real"
  * (the default) the early media of the first callee that sends some (a 183 with SDP), else a
  * ringback tone; with a URL, that document's prompts, repeated until the dial is over. The
- * first B-leg that rings decides; stop() ends whatever plays.
+ * first B-leg that rings decides, and pre-answers the caller (183) if it is not answered yet;
+ * stop() ends whatever plays.
  */
 export class Ringback {
   private playing?: { stop(): void };
@@ -23,6 +24,9 @@ export class Ringback {
   onRinging(leg: OutboundLeg, early: boolean): void {
     const { verb, ctx } = this;
     if (this.playing || this.earlyBridge) return;
+    // The caller got 180 when the call came in; early media starts only now that there is
+    // something to hear (a callee that answers before it rings costs the caller no 183).
+    if (!ctx.preAnswer()) return;
     if (verb.dialMusic === 'real') {
       if (early) this.earlyBridge = ctx.engine.bridge(ctx.endpoint, leg.endpoint);
       else {

@@ -23,7 +23,8 @@ import type { VerbContext, VerbHandler, VerbOutcome } from '../verb.ts';
  * (callbackUrl and action).
  */
 export const dialVerb: VerbHandler<DialVerb> = {
-  needs: (_verb, call) => (call.answered ? 'answered' : 'early'),
+  // Unanswered: early media waits for a B-leg to ring (Ringback), the caller keeps its 180.
+  needs: (_verb, call) => (call.answered ? 'answered' : 'none'),
   run: (verb, ctx) => new DialRun(verb, ctx).run(),
 };
 

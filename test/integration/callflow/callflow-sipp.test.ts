@@ -1,7 +1,8 @@
 /**
- * Call flows against SIPp as the caller: 180 Ringing as the first response (no 100 Trying),
- * early media (183 with SDP strictly before the 200 for PreAnswer), a caller that hangs up in the middle of a prompt, and a burst of calls
- * running documents side by side.
+ * Call flows against SIPp as the caller: 180 Ringing as the first response of a call that
+ * rings (no 100 Trying), the 200 alone for one answered at once, early media (183 with SDP
+ * strictly before the 200 for PreAnswer), a caller that hangs up in the middle of a prompt,
+ * and a burst of calls running documents side by side.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -34,10 +35,22 @@ describe('call flows with SIPp calling in', () => {
     await lab.assertIdle();
   });
 
-  test('no 100 Trying: the 180 Ringing sent at once is the first response the caller sees', async () => {
+  test('a call that keeps ringing (Wait first): 180 Ringing is the first response the caller sees, no 100 Trying', async () => {
+    const n = lab.hooks.requestsTo('/hangup').length;
+    lab.hooks.xml(
+      '/answer',
+      doc('<Wait length="1"/><Speak loop="0">A prompt that never ends by itself.</Speak>'),
+    );
+    const r = await sipp('uac-ringing-first.xml', { calls: 5, rate: 10, pauseMs: 200 });
+    assert.equal(r.code, 0, r.errors);
+    await lab.hooks.waitFor('/hangup', { count: n + 5 });
+    await lab.assertIdle();
+  });
+
+  test('a document that answers at once: the 200 is the only response, no 100, 180 or 183 before it', async () => {
     const n = lab.hooks.requestsTo('/hangup').length;
     lab.hooks.xml('/answer', doc('<Speak loop="0">A prompt that never ends by itself.</Speak>'));
-    const r = await sipp('uac-ringing-first.xml', { calls: 5, rate: 10, pauseMs: 200 });
+    const r = await sipp('uac-answer-first.xml', { calls: 5, rate: 10, pauseMs: 200 });
     assert.equal(r.code, 0, r.errors);
     await lab.hooks.waitFor('/hangup', { count: n + 5 });
     await lab.assertIdle();

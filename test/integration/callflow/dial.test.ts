@@ -10,12 +10,20 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseWav } from '../../../src/media/audio/wav.ts';
 import type { LocalMediaEngine } from '../../../src/media/local/local-engine.ts';
+import { SipError } from '../../../src/sip/errors.ts';
 import { LocalSdpSession } from '../../../src/sip/sdp/local-sdp-session.ts';
 import { UserAgent } from '../../../src/sip/ua/user-agent.ts';
 import { dominantFrequency, rms, toneAmplitude } from '../../helpers/audio.ts';
 import { type Baresip, baresipSkipReason, startBaresip } from '../../helpers/baresip.ts';
 import { testEngine } from '../../helpers/media-lab.ts';
-import { type CallInOptions, callIn, doc, type Lab, startLab } from '../../helpers/patchbay-lab.ts';
+import {
+  type CallInOptions,
+  callIn,
+  doc,
+  type Lab,
+  sippCaller,
+  startLab,
+} from '../../helpers/patchbay-lab.ts';
 import { freePort, runSipp, type SippRun } from '../../helpers/sipp.ts';
 import { loopbackOnly } from '../../helpers/test-uas.ts';
 
@@ -133,6 +141,64 @@ describe('Dial through Patchbay', () => {
       where: (r) => r.params.CallUUID === after.params.CallUUID,
     });
     assert.equal(hangup.params.HangupSource, 'Caller');
+    await lab.assertIdle();
+  });
+
+  test('a callee that answers before it rings: the caller (SIPp) gets the 200 alone, no 180 or 183', async () => {
+    const b = await callee('uas-answer-at-once.xml');
+    lab.hooks.route('/after-at-once', () => ({ status: 200 }));
+    lab.hooks.xml(
+      '/answer',
+      doc(`<Dial action="${lab.hooks.url('/after-at-once')}"><User>${b.uri}</User></Dial>`),
+    );
+    const r = await sippCaller(lab, 'uac-answer-first.xml', { pauseMs: 300 });
+    assert.equal(r.code, 0, r.errors);
+    assert.equal((await b.run.done).code, 0, 'the callee got its BYE');
+    const after = await lab.hooks.waitFor('/after-at-once');
+    assert.equal(after.params.DialStatus, 'completed');
+    await lab.assertIdle();
+  });
+
+  test('a callee that rings: the caller gets 183 with our SDP and hears the ringback tone until it gives up', async () => {
+    const b = await callee('uas-noanswer.xml');
+    lab.hooks.route('/after-ringback', () => ({ status: 200 }));
+    lab.hooks.xml(
+      '/answer',
+      doc(`<Dial action="${lab.hooks.url('/after-ringback')}"><User>${b.uri}</User></Dial>`),
+    );
+    const endpoint = await engine.createEndpoint();
+    const sdp = new LocalSdpSession({ address: '127.0.0.1' });
+    const provisionals: number[] = [];
+    const heard: Int16Array[] = [];
+    endpoint.onAudio('in', (samples) => heard.push(samples.slice()));
+    try {
+      const uac = ua.createUAC(
+        { uri: `sip:5553000@${lab.sip}`, body: sdp.createOffer(endpoint.capabilities()).sdp },
+        {
+          onProvisional: (res) => {
+            provisionals.push(res.status);
+            if (res.status === 183) endpoint.configure(sdp.processAnswer(res.body));
+          },
+        },
+      );
+      await sleep(1500);
+      uac.cancel();
+      await assert.rejects(uac.established, (err: unknown) => err instanceof SipError && err.status === 487);
+    } finally {
+      await endpoint.close();
+    }
+    assert.ok(provisionals.includes(183), `provisionals ${provisionals}`);
+    assert.ok(
+      provisionals.every((s) => s === 180 || s === 183),
+      `provisionals ${provisionals}`,
+    );
+    const samples = Int16Array.from(heard.flatMap((h) => Array.from(h)));
+    assert.ok(samples.length >= 8000, `${samples.length / 8} ms of early media`);
+    const ring = Math.min(toneAmplitude(samples, 8000, 440), toneAmplitude(samples, 8000, 480));
+    assert.ok(ring > 10 * toneAmplitude(samples, 8000, 1000), 'the ringback tone, 440 + 480 Hz');
+    const after = await lab.hooks.waitFor('/after-ringback');
+    assert.equal(after.params.DialStatus, 'cancel');
+    assert.equal((await b.run.done).code, 0, 'the callee got its CANCEL');
     await lab.assertIdle();
   });
 
