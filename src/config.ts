@@ -23,6 +23,13 @@ const portRangeSchema = z
 
 const methodSchema = z.enum(['GET', 'POST']);
 
+/** An on/off setting: a boolean in the file, `true`/`false`/`1`/`0` in the environment. */
+const flag = (byDefault: boolean) =>
+  z
+    .union([z.boolean(), z.enum(['true', 'false', '1', '0'])])
+    .default(byDefault)
+    .transform((v) => v === true || v === 'true' || v === '1');
+
 /** An application: where its call flow comes from (Vobiz's answer/hangup/fallback URLs). */
 export const applicationSchema = z.object({
   name: z.string().min(1).optional(),
@@ -63,10 +70,7 @@ export const configSchema = z.object({
    * Accept SIP REFER (transfers asked by a party of the call) when the application has no
    * transfer URL to decide. Off by default: an open REFER is a toll-fraud path.
    */
-  acceptRefer: z
-    .union([z.boolean(), z.enum(['true', 'false', '1', '0'])])
-    .default(false)
-    .transform((v) => v === true || v === 'true' || v === '1'),
+  acceptRefer: flag(false),
   /** Gather without input requests its action with empty Digits (otherwise the next verb runs). */
   gatherActionOnEmpty: z.boolean().default(false),
   /** Seconds without RTP from an answered peer before the call ends (6020 Media Timeout); 0: never. */
@@ -89,10 +93,12 @@ export const configSchema = z.object({
    * Webhook requests run on a worker thread of their own (their HTTP/TLS work off the thread
    * of SIP and the media clock); false: on the main thread.
    */
-  webhookThread: z
-    .union([z.boolean(), z.enum(['true', 'false', '1', '0'])])
-    .default(true)
-    .transform((v) => v === true || v === 'true' || v === '1'),
+  webhookThread: flag(true),
+  /**
+   * UDP listeners send from a thread of their own (the kernel's delivery of each datagram off
+   * the thread of SIP and the media clock); false: from the main thread.
+   */
+  sipSendThread: flag(true),
   authId: z.string().min(1).optional(),
   authToken: z.string().min(1).optional(),
   outboundProxy: z.string().optional(),
@@ -128,6 +134,7 @@ const ENV: Record<string, keyof Config> = {
   PATCHBAY_MAX_LOOP_LAG: 'maxLoopLag',
   PATCHBAY_MAX_LOAD: 'maxLoad',
   PATCHBAY_WEBHOOK_THREAD: 'webhookThread',
+  PATCHBAY_SIP_SEND_THREAD: 'sipSendThread',
   PATCHBAY_DATA_DIR: 'dataDir',
   PATCHBAY_LOG_LEVEL: 'logLevel',
 };

@@ -141,6 +141,7 @@ export async function startPatchbay(
     listen: config.sipListen,
     publicHost: config.publicHost,
     logger: logger.child({ layer: 'sip' }),
+    udpSendThread: config.sipSendThread,
     egress: opts.egress,
   });
   const dialer = new Dialer(

@@ -32,6 +32,11 @@ export interface UserAgentOptions {
   logger?: Logger;
   clock?: Clock;
   timers?: Partial<TimerValues>;
+  /**
+   * UDP listeners send from a thread of their own (UdpSendThread): the kernel's delivery of
+   * each datagram leaves this thread. Default false.
+   */
+  udpSendThread?: boolean;
   /** Destinations allowed to receive packets (tests: loopback only). */
   egress?: (address: string) => boolean;
   /** Host name resolution for next hops; default dns.lookup. */
@@ -113,7 +118,9 @@ export class UserAgent {
   static async start(opts: UserAgentOptions): Promise<UserAgent> {
     const transports = [...(opts.transports ?? [])];
     try {
-      for (const spec of opts.listen ?? []) transports.push(await openTransport(spec, opts.logger));
+      for (const spec of opts.listen ?? []) {
+        transports.push(await openTransport(spec, opts.logger, opts.udpSendThread ?? false));
+      }
     } catch (err) {
       await Promise.all(transports.map((t) => t.close()));
       throw err;
@@ -133,6 +140,11 @@ export class UserAgent {
 
   get dialogCount(): number {
     return this.core.dialogCount;
+  }
+
+  /** UDP listeners whose datagrams leave from a send thread (see `udpSendThread`). */
+  get sendThreads(): number {
+    return this.transports.filter((t) => t instanceof UdpTransport && t.threaded).length;
   }
 
   /** Open sockets: one per transport, plus the connections of stream transports. */
@@ -233,12 +245,16 @@ function withoutHeaders(uri: Uri): Uri {
 }
 
 /** Opens one `udp:HOST:PORT` or `tcp:HOST:PORT` listener. */
-async function openTransport(spec: string, logger: Logger | undefined): Promise<Transport> {
+async function openTransport(
+  spec: string,
+  logger: Logger | undefined,
+  sendThread: boolean,
+): Promise<Transport> {
   const m = /^(udp|tcp):(\[[0-9a-fA-F:.]+\]|[^:\s]+):(\d{1,5})$/.exec(spec);
   if (!m) throw new SipError('TRANSPORT', `expected udp:HOST:PORT or tcp:HOST:PORT, got ${spec}`);
   const address = m[2].startsWith('[') ? m[2].slice(1, -1) : m[2];
   const port = Number(m[3]);
   return m[1] === 'udp'
-    ? UdpTransport.bind({ address, port, logger })
+    ? UdpTransport.bind({ address, port, logger, sendThread })
     : TcpTransport.listen({ address, port, logger });
 }
