@@ -64,8 +64,15 @@ export class LocalSdpSession {
     const body = serializeSdp(sdp);
     if (this.lastBody !== undefined && body !== this.lastBody) this.version += 1n;
     this.lastBody = body;
-    sdp.origin.sessionVersion = String(this.version);
-    return serializeSdp(sdp);
+    const version = String(this.version);
+    sdp.origin.sessionVersion = version;
+    // The version goes into the o= line (the second line, where the empty one left two
+    // spaces) instead of serializing again.
+    const before = `\r\no=${this.username} ${this.sessionId} `;
+    const at = body.indexOf(before);
+    if (at < 0) return serializeSdp(sdp);
+    const cut = at + before.length;
+    return [body.slice(0, cut), version, body.slice(cut)].join('');
   }
 
   /** Builds and renders an offer (RFC 3264 5), remembered until `processAnswer`. */
