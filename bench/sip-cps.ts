@@ -67,7 +67,7 @@ async function createRig(
         dir,
       });
     case 'patchbay':
-      return new PatchbayRig(procs, { port: await freePort(), dir });
+      return new PatchbayRig(procs, { port: await freePort(), dir, sendThread: opts.sendThread });
   }
 }
 

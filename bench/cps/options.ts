@@ -33,6 +33,8 @@ export interface CpsOptions {
   bufSize: number;
   /** How long to wait, after the last probe, for Patchbay's transactions and dialogs to reach 0. */
   drainSeconds: number;
+  /** The Patchbay UAS sends from its UDP send thread. */
+  sendThread: boolean;
   /** Where the results JSON goes. */
   out: string;
 }
@@ -50,6 +52,7 @@ export const CPS_USAGE = `usage: npm run bench:sip-cps -- [options]
   --workers N        Kamailio worker processes (default: number of cores)
   --buff-size N      socket buffer bytes for SIPp and Kamailio (default 4194304)
   --drain N          seconds to wait for Patchbay's transactions/dialogs to reach 0 (default 90)
+  --send-thread      the Patchbay UAS sends from its UDP send thread (PATCHBAY_SIP_SEND_THREAD)
   --out FILE         results file (default bench/results/sip-cps.json)`;
 
 export class CpsUsageError extends Error {
@@ -79,6 +82,7 @@ export function parseCpsArgs(argv: string[]): CpsOptions {
     workers: num(values.workers, 'workers', availableParallelism()),
     bufSize: num(values['buff-size'], 'buff-size', 4194304),
     drainSeconds: num(values.drain, 'drain', 90, true),
+    sendThread: values['send-thread'] === true,
     out: values.out ?? DEFAULT_OUT,
   };
   if (opts.minRatio > 1) throw new CpsUsageError('--min-ratio must be between 0 and 1');
@@ -106,6 +110,7 @@ function parse(argv: string[]) {
       workers: str,
       'buff-size': str,
       drain: str,
+      'send-thread': { type: 'boolean' },
       out: str,
     },
   });

@@ -40,7 +40,7 @@ export class PatchbayRig implements TargetRig {
 
   constructor(
     private readonly procs: ProcessSet,
-    private readonly opts: { port: number; dir: string },
+    private readonly opts: { port: number; dir: string; sendThread?: boolean },
   ) {
     this.remote = `127.0.0.1:${opts.port}`;
   }
@@ -48,7 +48,11 @@ export class PatchbayRig implements TargetRig {
   async start(): Promise<void> {
     const runDir = mkdtempSync(join(this.opts.dir, 'patchbay-'));
     const log = join(runDir, 'patchbay-uas.log');
-    const [cmd, args] = patchbayUasCommand(['--listen', `udp:127.0.0.1:${this.opts.port}`]);
+    const [cmd, args] = patchbayUasCommand([
+      '--listen',
+      `udp:127.0.0.1:${this.opts.port}`,
+      ...(this.opts.sendThread ? ['--send-thread'] : []),
+    ]);
     const proc = this.procs.start('patchbay-uas', cmd, args, {
       cwd: ROOT,
       log,

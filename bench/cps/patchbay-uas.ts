@@ -6,7 +6,8 @@
  *   node --import tsx bench/cps/patchbay-uas.ts --listen udp:127.0.0.1:5080
  * stdout: JSON lines, first {"type":"ready"}. stdin: `counts` prints the live transactions
  * and dialogs (and running totals); `exit`, or the end of stdin, closes the UA and exits.
- * `--check` loads everything and exits 0 without listening.
+ * `--check` loads everything and exits 0 without listening; `--send-thread` sends from the
+ * UDP send thread (as Patchbay does by default).
  */
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -20,6 +21,7 @@ const { values } = parseArgs({
     listen: { type: 'string', default: 'udp:127.0.0.1:5080' },
     'log-level': { type: 'string', default: 'warn' },
     check: { type: 'boolean', default: false },
+    'send-thread': { type: 'boolean', default: false },
   },
 });
 if (values.check) process.exit(0);
@@ -49,6 +51,7 @@ const logger = pino({ level: values['log-level'] }, pino.destination(2));
 const ua = await UserAgent.start({
   listen: [values.listen],
   logger,
+  udpSendThread: values['send-thread'],
   // Loopback only: the UA never sends anywhere else, whatever a message says.
   egress: (address) => address === '127.0.0.1' || address === '::1',
 });
