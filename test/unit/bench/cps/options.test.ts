@@ -15,8 +15,13 @@ describe('parseCpsArgs', () => {
     assert.equal(o.minRatio, 0.95);
     assert.equal(o.retries, 0);
     assert.equal(o.drainSeconds, 90);
+    assert.equal(o.sendThread, false);
     assert.equal(o.workers, availableParallelism());
     assert.match(o.out, /bench\/results\/sip-cps\.json$/);
+  });
+
+  test('--send-thread: the Patchbay UAS sends from its UDP send thread', () => {
+    assert.equal(parseCpsArgs(['--send-thread']).sendThread, true);
   });
 
   test('reads every flag; rates are sorted and de-duplicated', () => {
