@@ -74,14 +74,23 @@ export class UdpTransport implements Transport {
       : UdpTransport.bindSocket(opts, log, false);
   }
 
-  /** The send thread's socket first, then ours on its port: Linux delivers to the one bound last. */
+  /**
+   * The send thread's socket first, then ours on its port: Linux delivers to the one bound
+   * last. Both share the port (SO_REUSEADDR), which would let them share it with another
+   * process doing the same (a second Patchbay on the same port); so the port is first bound
+   * alone, as a plain socket would be, and a port in use fails here as it does without the
+   * thread.
+   */
   private static async bindWithThread(opts: UdpTransportOptions, log: Logger): Promise<UdpTransport> {
+    const probe = await UdpTransport.bindSocket(opts, log, false);
+    const port = probe.local.port;
+    await probe.close();
     let transport: UdpTransport | undefined;
     let sender: UdpSendThread;
     try {
       sender = await UdpSendThread.start({
         address: opts.address,
-        port: opts.port,
+        port,
         sendBufferSize: opts.sendBufferSize ?? DEFAULT_UDP_BUFFER_SIZE,
         onFailure: (address, port, message) => transport?.sendFailed(address, port, message),
         onStray: (data, address, port) => transport?.receive(data, address, port),
@@ -90,7 +99,7 @@ export class UdpTransport implements Transport {
     } catch (err) {
       throw new SipError(
         'TRANSPORT',
-        `cannot bind udp ${opts.address}:${opts.port}: ${err instanceof Error ? err.message : String(err)}`,
+        `cannot bind udp ${opts.address}:${port}: ${err instanceof Error ? err.message : String(err)}`,
       );
     }
     try {

@@ -72,6 +72,28 @@ for (const address of ['127.0.0.1', '::1']) {
       }
     });
 
+    test('a port already in use, by a transport with a send thread or without, fails to bind', async () => {
+      for (const sendThread of [true, false]) {
+        const first = await UdpTransport.bind({ address, port: 0, sendThread });
+        try {
+          const second = await UdpTransport.bind({ address, port: first.local.port, sendThread: true }).then(
+            (t) => t,
+            (err: unknown) => err,
+          );
+          if (second instanceof UdpTransport) {
+            await second.close();
+            assert.fail(
+              `bound port ${first.local.port}, which a transport (send thread ${sendThread}) holds`,
+            );
+          }
+          assert.ok(second instanceof SipError && second.code === 'TRANSPORT', String(second));
+          assert.match(second.message, /cannot bind/);
+        } finally {
+          await first.close();
+        }
+      }
+    });
+
     test('a destination the thread could not send to fails the next send with a transport error', async () => {
       const t = await UdpTransport.bind({ address, port: 0, sendThread: true });
       try {
