@@ -5,7 +5,8 @@ import { Worker } from 'node:worker_threads';
  *   HEAD   the next byte the thread reads (the thread)
  *   TAIL   the next byte the main thread writes (the main thread)
  *   SLEEP  1 while the thread waits for work (set by the thread; the main thread swaps it
- *          back to 0 and wakes it)
+ *          back to 0 and wakes it); 2 while it naps, looking again within NAP_MS on its own
+ *          (the main thread wakes it only when the ring fills up)
  * A record starts on a 4-byte boundary: u32 length of the datagram (0: the rest of the ring
  * is unused, go on at its start), u16 port, u8 length of the address, the address (ASCII),
  * the datagram.
@@ -17,6 +18,14 @@ const CONTROL_BYTES = 16;
 const RECORD_HEADER = 7;
 /** About 8,000 SIP messages: far more than one turn of the event loop sends. */
 export const DEFAULT_RING_BYTES = 4 * 1024 * 1024;
+/**
+ * While datagrams keep coming (one within BUSY_MS), the thread naps NAP_MS at a time instead
+ * of sleeping until woken: waking a sleeping thread is a futex wake, which costs the waker
+ * 5-10 us (an inter-processor interrupt; more on a busy virtual machine), as much as the
+ * send it saves. A datagram waits at most NAP_MS for the thread then.
+ */
+const NAP_MS = 0.5;
+const BUSY_MS = 20;
 
 export interface UdpSendThreadOptions {
   /** The transport's address; the thread's socket shares its port. */
@@ -42,7 +51,8 @@ type FromThread =
  * The sending half of a UDP transport, on a thread of its own. On loopback a datagram is
  * delivered inside the send call, the receiver's wake-up included (20-40 us each in the dial
  * bench, a fifth of the main thread's time); with this the main thread copies the datagram
- * into a shared ring and, when the thread sleeps, wakes it (a futex wake).
+ * into a shared ring and, only when the thread sleeps (after BUSY_MS without datagrams),
+ * wakes it (a futex wake).
  *
  * The thread's socket is bound to the transport's address and port, both sockets with
  * SO_REUSEADDR, the thread's first: what it sends leaves from the transport's port (RFC 3581
@@ -115,12 +125,12 @@ export class UdpSendThread {
     if (at >= head) {
       if (at + need + 4 > this.size) {
         // No room before the end: mark the rest unused and start again at 0, if there is room there.
-        if (need + 4 > head) return false;
+        if (need + 4 > head) return this.full();
         this.writeU32(at, 0);
         at = 0;
       }
     } else if (at + need + 4 > head) {
-      return false;
+      return this.full();
     }
     const ring = this.ring;
     this.writeU32(at, data.length);
@@ -134,8 +144,19 @@ export class UdpSendThread {
     if (at === this.size) at = 0;
     this.tail = at;
     Atomics.store(this.ctl, TAIL, at);
-    if (Atomics.compareExchange(this.ctl, SLEEP, 1, 0) === 1) Atomics.notify(this.ctl, SLEEP);
+    const sleep = Atomics.load(this.ctl, SLEEP);
+    if (sleep === 1) {
+      if (Atomics.compareExchange(this.ctl, SLEEP, 1, 0) === 1) Atomics.notify(this.ctl, SLEEP);
+    } else if (sleep === 2 && (at - head + this.size) % this.size > this.size >>> 1) {
+      Atomics.notify(this.ctl, SLEEP); // half full: do not wait for the nap to end
+    }
     return true;
+  }
+
+  /** No room: the thread, napping or asleep, is woken to make some; the caller sends this one. */
+  private full(): false {
+    if (Atomics.load(this.ctl, SLEEP) !== 0) Atomics.notify(this.ctl, SLEEP);
+    return false;
   }
 
   /** Stops the thread; what it has not sent yet is dropped. */
@@ -160,8 +181,8 @@ function align4(n: number): number {
 
 /**
  * The thread (CommonJS, run with `eval`: nothing to bundle or resolve). It binds, reports its
- * port, then sends what the ring holds. While the ring is empty it blocks on SLEEP (a futex
- * wait, up to 100 ms); every 64 rounds of work or after a wait that timed out it lets its
+ * port, then sends what the ring holds. While the ring is empty it naps (see NAP_MS) or,
+ * after BUSY_MS without work, blocks on SLEEP (a futex wait, up to 100 ms); every 64 rounds of work or after a wait that timed out it lets its
  * event loop run, which reports failed sends and datagrams that arrived on its socket.
  */
 const THREAD_SOURCE = `'use strict';
@@ -217,9 +238,19 @@ function drain() {
   return true;
 }
 
+let lastWork = 0;
 function run() {
   for (let round = 0; round < 64; round++) {
-    if (drain()) continue;
+    if (drain()) {
+      lastWork = performance.now();
+      continue;
+    }
+    if (performance.now() - lastWork < ${BUSY_MS}) {
+      Atomics.store(ctl, ${SLEEP}, 2);
+      Atomics.wait(ctl, ${SLEEP}, 2, ${NAP_MS});
+      Atomics.store(ctl, ${SLEEP}, 0);
+      continue;
+    }
     Atomics.store(ctl, ${SLEEP}, 1);
     if (Atomics.load(ctl, ${HEAD}) !== Atomics.load(ctl, ${TAIL})) {
       Atomics.store(ctl, ${SLEEP}, 0);

@@ -159,6 +159,45 @@ describe('UdpSendThread', { timeout: 20_000 }, () => {
     }
   });
 
+  test('a datagram leaves at once whether the thread naps between datagrams or has gone to sleep', async () => {
+    const p = await peer('127.0.0.1');
+    const thread = await UdpSendThread.start({
+      address: '127.0.0.1',
+      port: 0,
+      sendBufferSize: 1 << 20,
+      onFailure: (_a, _p, message) => assert.fail(message),
+      onStray: () => assert.fail('stray'),
+      onExit: (err) => assert.fail(String(err)),
+    });
+    const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    /** Milliseconds from queueing one datagram to its arrival. */
+    const oneWay = async (): Promise<number> => {
+      const arrived = once(p, 'message');
+      const at = performance.now();
+      assert.equal(thread.send(Buffer.from('x'), p.address().port, '127.0.0.1'), true);
+      await arrived;
+      return performance.now() - at;
+    };
+    try {
+      const delays: Array<[string, number]> = [];
+      // Every 2 ms: the thread naps between them (its sleeps end on their own).
+      for (let i = 0; i < 40; i++) {
+        delays.push([`busy ${i}`, await oneWay()]);
+        await pause(2);
+      }
+      // 60 ms of nothing: it sleeps until woken (its timed wait would end 100 ms later).
+      for (let i = 0; i < 3; i++) {
+        await pause(60);
+        delays.push([`after a pause ${i}`, await oneWay()]);
+      }
+      const late = delays.filter(([, ms]) => ms > 50);
+      assert.deepEqual(late, [], 'every datagram arrives within 50 ms of being queued');
+    } finally {
+      p.close();
+      await thread.close();
+    }
+  });
+
   test("the kernel's refusal is reported with the destination", async () => {
     const failures: string[] = [];
     const thread = await UdpSendThread.start({
