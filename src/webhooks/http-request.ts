@@ -1,5 +1,6 @@
 /**
- * One HTTP exchange of a webhook request over node:http / node:https, with the timeouts,
+ * One HTTP exchange of a webhook request (`http:` on the client's own connections,
+ * http1-pool.ts; `https:` over node:https), with the timeouts,
  * the body cap and the pinned addresses of the outbound policy. No retries here.
  *
  *   connecting --connect--> waiting --response--> reading --end--> done (ok)
@@ -9,11 +10,12 @@
  * The read timeout is an inactivity timer: it restarts on the response head and on every
  * body chunk, so a slow but steady server is bounded only by the total budget.
  */
-import http, { type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { isIP, type Socket } from 'node:net';
 import type { Clock, TimerHandle } from '../util/clock.ts';
 import type { WebhookErrorCode } from './errors.ts';
+import type { Http1Events, Http1Pool } from './http1-pool.ts';
 import { pinnedLookup, type ResolvedAddress } from './outbound-policy.ts';
 import type { RetryCondition } from './retry-policy.ts';
 
@@ -36,7 +38,10 @@ export interface ExchangeOptions {
   body?: Buffer;
   /** Checked addresses of the host (ignored by Node for IP-literal hosts, checked before). */
   addresses: readonly ResolvedAddress[];
-  agent: http.Agent;
+  /** Keep-alive connections for `http:` URLs. */
+  pool: Http1Pool;
+  /** Node's keep-alive agent for `https:` URLs. */
+  agent: https.Agent;
   clock: Clock;
   signal: AbortSignal;
   connectTimeoutMs: number;
@@ -93,24 +98,11 @@ export function exchange(o: ExchangeOptions): Promise<ExchangeResult> {
     let lastRead = 0;
     const chunks: Buffer[] = [];
     let size = 0;
-
-    const isHttps = o.url.protocol === 'https:';
-    const host = o.url.hostname.replace(/^\[(.*)\]$/, '$1');
-    const mod = isHttps ? https : http;
-    const req = mod.request({
-      protocol: o.url.protocol,
-      hostname: host,
-      port: o.url.port || (isHttps ? 443 : 80),
-      path: `${o.url.pathname}${o.url.search}`,
-      method: o.method,
-      headers: o.headers,
-      agent: o.agent,
-      // An IP literal is connected to as it is (checked before); a name only through the checked addresses.
-      ...(isIP(host) === 0 ? { lookup: pinnedLookup(o.addresses) } : {}),
-      auth: o.url.username
-        ? `${decodeURIComponent(o.url.username)}:${decodeURIComponent(o.url.password)}`
-        : undefined,
-    });
+    let reused = false;
+    let status = 0;
+    let contentType = '';
+    let keep = false;
+    let limit = 0;
 
     const finish = (result: ExchangeResult): void => {
       if (phase === 'done') return;
@@ -119,7 +111,7 @@ export function exchange(o: ExchangeOptions): Promise<ExchangeResult> {
       readTimer?.cancel();
       budgetTimer.cancel();
       o.signal.removeEventListener('abort', onAbort);
-      if (!result.ok) req.destroy();
+      if (!result.ok) wire?.destroy();
       resolve(result);
     };
     const fail = (
@@ -150,58 +142,34 @@ export function exchange(o: ExchangeOptions): Promise<ExchangeResult> {
     const budgetTimer = o.clock.setTimer(o.budgetMs, () => fail('TIMEOUT', 'total time budget exhausted'));
     o.signal.addEventListener('abort', onAbort, { once: true });
 
-    req.on('socket', (socket: Socket) => {
-      if (req.reusedSocket || !socket.connecting) {
-        connected();
-        return;
-      }
-      // A new connection: the connect timeout runs until it is up.
-      connectTimer = o.clock.setTimer(o.connectTimeoutMs, () =>
-        fail('TIMEOUT', `connect timeout after ${o.connectTimeoutMs} ms`, 'ct'),
-      );
-      socket.once(isHttps ? 'secureConnect' : 'connect', connected);
-    });
-
-    req.on('error', (err: NodeJS.ErrnoException) => {
-      const code = err.code ?? '';
-      if (DNS_CODES.has(code)) {
-        fail('DNS', `cannot resolve ${host}: ${code}`);
-      } else if (req.reusedSocket && phase === 'waiting' && STALE_CODES.has(code)) {
-        // The server closed an idle keep-alive connection as we reused it: not its failure.
-        finish({
-          ok: false,
-          code: 'CONNECT',
-          message: `reused connection closed: ${code}`,
-          condition: 'ct',
-          stale: true,
-        });
-      } else {
-        // Connected and the exchange broke (reset mid-response ...): a read failure.
-        const connecting = phase === 'connecting';
-        fail(
-          'CONNECT',
-          `${connecting ? 'connect' : 'connection'} failed: ${code || err.message}`,
-          connecting ? 'ct' : 'rt',
+    const events: WireEvents = {
+      assigned(isReused, connecting) {
+        reused = isReused;
+        if (!connecting) {
+          connected();
+          return;
+        }
+        // A new connection: the connect timeout runs until it is up.
+        connectTimer = o.clock.setTimer(o.connectTimeoutMs, () =>
+          fail('TIMEOUT', `connect timeout after ${o.connectTimeoutMs} ms`, 'ct'),
         );
-      }
-    });
-
-    req.on('response', (res: IncomingMessage) => {
-      connected();
-      if (phase !== 'waiting') return; // already failed (timeout, abort)
-      transition('reading');
-      sawData();
-      const status = res.statusCode ?? 0;
-      const contentType = headerValue(res.headers['content-type']);
-      const keep = o.keepBody(status, contentType);
-      const limit = keep ? o.maxBytes : o.drainBytes;
-      const declared = Number(res.headers['content-length']);
-      if (keep && Number.isFinite(declared) && declared > o.maxBytes) {
-        fail('TOO_LARGE', `document of ${declared} bytes exceeds ${o.maxBytes}`, undefined, status);
-        return;
-      }
-      res.on('data', (chunk: Buffer) => {
-        if (phase === 'done') return;
+      },
+      connected,
+      head(h) {
+        connected();
+        if (phase !== 'waiting') return; // already failed (timeout, abort)
+        transition('reading');
+        sawData();
+        status = h.status;
+        contentType = h.contentType;
+        keep = o.keepBody(status, contentType);
+        limit = keep ? o.maxBytes : o.drainBytes;
+        if (keep && h.contentLength !== undefined && h.contentLength > o.maxBytes) {
+          fail('TOO_LARGE', `document of ${h.contentLength} bytes exceeds ${o.maxBytes}`, undefined, status);
+        }
+      },
+      data(chunk) {
+        if (phase !== 'reading') return;
         sawData();
         size += chunk.length;
         if (size > limit) {
@@ -209,23 +177,128 @@ export function exchange(o: ExchangeOptions): Promise<ExchangeResult> {
           else {
             // Enough of a notification reply: stop reading and drop the connection.
             finish({ ok: true, status, contentType, body: Buffer.alloc(0) });
-            req.destroy();
+            wire?.destroy();
           }
           return;
         }
         if (keep) chunks.push(chunk);
-      });
-      res.on('end', () => finish({ ok: true, status, contentType, body: Buffer.concat(chunks) }));
-      res.on('error', (err: NodeJS.ErrnoException) =>
-        fail('CONNECT', `response broken: ${err.code ?? err.message}`, 'rt', status),
-      );
-      res.on('close', () => {
-        if (!res.complete) fail('CONNECT', 'response cut short by the server', 'rt', status);
-      });
-    });
-
-    req.end(o.body);
+      },
+      end() {
+        if (phase === 'reading') finish({ ok: true, status, contentType, body: Buffer.concat(chunks) });
+      },
+      failed(code, message, stale) {
+        if (DNS_CODES.has(code)) {
+          fail('DNS', `cannot resolve ${o.url.hostname}: ${code}`);
+        } else if (reused && phase === 'waiting' && (stale || STALE_CODES.has(code))) {
+          // The server closed an idle keep-alive connection as we reused it: not its failure.
+          finish({
+            ok: false,
+            code: 'CONNECT',
+            message: `reused connection closed: ${code || message}`,
+            condition: 'ct',
+            stale: true,
+          });
+        } else if (phase === 'reading') {
+          fail('CONNECT', code ? `response broken: ${code}` : message, 'rt', status);
+        } else {
+          // Connected and the exchange broke (reset before the response ...): a read failure.
+          const connecting = phase === 'connecting';
+          fail(
+            'CONNECT',
+            `${connecting ? 'connect' : 'connection'} failed: ${code || message}`,
+            connecting ? 'ct' : 'rt',
+          );
+        }
+      },
+    };
+    let wire: Wire | undefined;
+    const bad = badHeader(o.headers);
+    if (bad) {
+      fail('CONNECT', `header ${bad} holds a line break`);
+      return;
+    }
+    wire = o.url.protocol === 'https:' ? nodeWire(o, events) : leanWire(o, events);
   });
+}
+
+/** What carries one exchange; it reports to WireEvents. */
+interface Wire {
+  destroy(): void;
+}
+type WireEvents = Http1Events;
+
+/** `http:` on the client's own keep-alive connections (http1-pool.ts). */
+function leanWire(o: ExchangeOptions, events: WireEvents): Wire {
+  const host = o.url.hostname;
+  const bare = host.replace(/^\[(.*)\]$/, '$1');
+  const address = isIP(bare) !== 0 ? bare : (o.addresses[0]?.address ?? bare);
+  const port = Number(o.url.port || 80);
+  let head = `${o.method} ${o.url.pathname}${o.url.search} HTTP/1.1\r\nHost: ${host}${o.url.port ? `:${o.url.port}` : ''}\r\n`;
+  for (const name in o.headers) head += `${name}: ${o.headers[name]}\r\n`;
+  if (o.url.username) head += `Authorization: Basic ${basicAuth(o.url)}\r\n`;
+  if (o.body === undefined && o.method === 'POST') head += 'Content-Length: 0\r\n';
+  head += 'Connection: keep-alive\r\n\r\n';
+  const headBytes = Buffer.byteLength(head, 'latin1');
+  const payload = Buffer.allocUnsafe(headBytes + (o.body?.length ?? 0));
+  payload.write(head, 0, 'latin1');
+  o.body?.copy(payload, headBytes);
+  return o.pool.request({ address, port }, payload, events);
+}
+
+/** `https:` through node:https and its keep-alive agent. */
+function nodeWire(o: ExchangeOptions, events: WireEvents): Wire {
+  const host = o.url.hostname.replace(/^\[(.*)\]$/, '$1');
+  const req = https.request({
+    protocol: o.url.protocol,
+    hostname: host,
+    port: o.url.port || 443,
+    path: `${o.url.pathname}${o.url.search}`,
+    method: o.method,
+    headers: o.headers,
+    agent: o.agent,
+    // An IP literal is connected to as it is (checked before); a name only through the checked addresses.
+    ...(isIP(host) === 0 ? { lookup: pinnedLookup(o.addresses) } : {}),
+    auth: o.url.username
+      ? `${decodeURIComponent(o.url.username)}:${decodeURIComponent(o.url.password)}`
+      : undefined,
+  });
+  req.on('socket', (socket: Socket) => {
+    const connecting = !req.reusedSocket && socket.connecting;
+    events.assigned(req.reusedSocket, connecting);
+    if (connecting) socket.once('secureConnect', () => events.connected());
+  });
+  req.on('error', (err: NodeJS.ErrnoException) => events.failed(err.code ?? '', err.message, false));
+  req.on('response', (res: IncomingMessage) => {
+    const declared = Number(res.headers['content-length']);
+    events.head({
+      status: res.statusCode ?? 0,
+      contentType: headerValue(res.headers['content-type']),
+      contentLength: Number.isFinite(declared) ? declared : undefined,
+      keepAlive: true,
+    });
+    res.on('data', (chunk: Buffer) => events.data(chunk));
+    res.on('end', () => events.end());
+    res.on('error', (err: NodeJS.ErrnoException) => events.failed(err.code ?? '', err.message, false));
+    res.on('close', () => {
+      if (!res.complete) events.failed('', 'response cut short by the server', false);
+    });
+  });
+  req.end(o.body);
+  return { destroy: () => req.destroy() };
+}
+
+function basicAuth(url: RequestUrl): string {
+  return Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString(
+    'base64',
+  );
+}
+
+const LINE_BREAK = /[\r\n\0]/;
+
+/** The name of a header whose value would break the request's head, if any. */
+function badHeader(headers: Record<string, string>): string | undefined {
+  for (const name in headers) if (LINE_BREAK.test(headers[name] as string)) return name;
+  return undefined;
 }
 
 function headerValue(v: string | string[] | undefined): string {

@@ -2,7 +2,7 @@
  * The HTTP client of every request Patchbay sends to customer URLs (spec vobizxml 1.3-1.6,
  * rest-api 5.1, 5.11): XML documents (answer, fallback, action, Redirect ...) and
  * notifications (hangup_url, callbackUrl ...). Form-encoded (POST body or GET query),
- * signed (V2 + V3), fragment retry policy, outbound-address policy, keep-alive agents.
+ * signed (V2 + V3), fragment retry policy, outbound-address policy, keep-alive connections.
  *
  *   request --url ok--> resolve host --allowed--> try --ok--> done
  *      |                     |                      | fail, retryable, budget left
@@ -10,13 +10,13 @@
  *      +-- INVALID_URL       +-- DNS / FORBIDDEN    +--> failed (last error)
  */
 import { setMaxListeners } from 'node:events';
-import http from 'node:http';
 import https from 'node:https';
 import { type Clock, systemClock } from '../util/clock.ts';
 import type { Logger } from '../util/log.ts';
 import { abortableSleep, raceAbort } from './abortable.ts';
 import { WebhookError } from './errors.ts';
 import { exchange, type RequestUrl } from './http-request.ts';
+import { Http1Pool } from './http1-pool.ts';
 import {
   type HostResolver,
   OutboundPolicy,
@@ -102,10 +102,9 @@ export class WebhookClient implements Webhooks {
   private readonly notifyPolicy: RetryPolicy;
   private readonly maxDocumentBytes: number;
   private readonly userAgent: string;
-  private readonly agents = {
-    http: new http.Agent({ keepAlive: true, timeout: 4000 }),
-    https: new https.Agent({ keepAlive: true, timeout: 4000 }),
-  };
+  /** Keep-alive connections: our own for `http:`, Node's agent for `https:`. */
+  private readonly pool = new Http1Pool();
+  private readonly httpsAgent = new https.Agent({ keepAlive: true, timeout: 4000 });
   /** Aborts whatever is still in flight once close() has waited long enough. */
   private readonly shutdown = new AbortController();
   private readonly urls = new PreparedUrls();
@@ -187,8 +186,8 @@ export class WebhookClient implements Webhooks {
     }
     this.transition('closed');
     this.shutdown.abort();
-    this.agents.http.destroy();
-    this.agents.https.destroy();
+    this.pool.close();
+    this.httpsAgent.destroy();
   }
 
   private transition(to: ClientState): void {
@@ -285,7 +284,8 @@ export class WebhookClient implements Webhooks {
         headers: this.headers(parsed.signatureBase, kind, body),
         body,
         addresses: target.addresses,
-        agent: url.protocol === 'https:' ? this.agents.https : this.agents.http,
+        pool: this.pool,
+        agent: this.httpsAgent,
         clock: this.clock,
         signal,
         connectTimeoutMs: policy.connectTimeoutMs,

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
+import { type AddressInfo, createServer as createTcpServer, type Socket } from 'node:net';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { startWebhookServer, type WebhookServer } from '../../helpers/webhook-server.ts';
 import { clientFixture, listen, rejection } from './client-fixture.ts';
@@ -173,6 +174,122 @@ describe('WebhookClient transport: size cap, timeouts, abort, connections', () =
     await c.close(100);
     server.closeAllConnections();
     server.close();
+  });
+
+  /** A TCP server answering each request (head up to the blank line, then `bodyBytes`) with `answer`. */
+  async function rawServer(
+    answer: (socket: Socket, request: string, n: number) => void,
+  ): Promise<{ origin: string; connections: () => number; close: () => void }> {
+    let connections = 0;
+    let n = 0;
+    const sockets = new Set<Socket>();
+    const server = createTcpServer((socket) => {
+      connections++;
+      sockets.add(socket);
+      let buf = '';
+      socket.on('data', (d) => {
+        buf += d.toString('latin1');
+        const end = buf.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        const length = Number(/content-length: *(\d+)/i.exec(buf.slice(0, end))?.[1] ?? 0);
+        if (buf.length < end + 4 + length) return;
+        const request = buf.slice(0, end + 4 + length);
+        buf = buf.slice(end + 4 + length);
+        answer(socket, request, ++n);
+      });
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    return {
+      origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      connections: () => connections,
+      close: () => {
+        for (const s of sockets) s.destroy();
+        server.close();
+      },
+    };
+  }
+
+  test('a chunked reply dribbled a few bytes at a time; Connection: close is honoured', async () => {
+    const reply =
+      'HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n' +
+      `${XML.length.toString(16)}\r\n${XML}\r\n0\r\n\r\n`;
+    const srv = await rawServer((socket) => {
+      let at = 0;
+      const timer = setInterval(() => {
+        socket.write(reply.slice(at, at + 7));
+        at += 7;
+        if (at >= reply.length) {
+          clearInterval(timer);
+          socket.end();
+        }
+      }, 1);
+    });
+    const c = make();
+    for (let i = 0; i < 2; i++) {
+      const doc = await c.fetchDocument({
+        url: `${srv.origin}/a`,
+        method: 'POST',
+        params: { i: String(i) },
+        purpose: 'answer',
+      });
+      assert.equal(doc.text, XML);
+    }
+    assert.equal(srv.connections(), 2, 'a connection the server closes is not reused');
+    await c.close(100);
+    srv.close();
+  });
+
+  test('a reply that is not HTTP fails as CONNECT naming why, and the client goes on', async () => {
+    const srv = await rawServer((socket, _request, n) => {
+      if (n === 1) socket.write('SIP/2.0 200 OK\r\n\r\n');
+      else
+        socket.write(
+          `HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: ${XML.length}\r\n\r\n${XML}`,
+        );
+    });
+    const c = make();
+    const err = await rejection(
+      c.fetchDocument({ url: `${srv.origin}/a#rc=0`, method: 'POST', params: {}, purpose: 'answer' }),
+    );
+    assert.equal(err.code, 'CONNECT');
+    assert.match(err.message, /bad status line/);
+    const doc = await c.fetchDocument({
+      url: `${srv.origin}/a`,
+      method: 'POST',
+      params: {},
+      purpose: 'answer',
+    });
+    assert.equal(doc.text, XML);
+    await c.close(100);
+    srv.close();
+  });
+
+  test('credentials in the URL go as Basic authorization; request line and Host as expected', async () => {
+    const requests: string[] = [];
+    const srv = await rawServer((socket, request) => {
+      requests.push(request);
+      socket.write(
+        `HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: ${XML.length}\r\n\r\n${XML}`,
+      );
+    });
+    const c = make();
+    const url = srv.origin.replace('http://', 'http://us%20er:p%40ss@');
+    await c.fetchDocument({
+      url: `${url}/path/x?q=1`,
+      method: 'GET',
+      params: { A: 'b c' },
+      purpose: 'answer',
+    });
+    const head = requests[0] as string;
+    assert.match(head, /^GET \/path\/x\?q=1&A=b\+c HTTP\/1\.1\r\n/);
+    assert.match(head, new RegExp(`\r\nHost: ${srv.origin.slice(7).replaceAll('.', '\\.')}\r\n`));
+    assert.match(
+      head,
+      new RegExp(`\r\nAuthorization: Basic ${Buffer.from('us er:p@ss').toString('base64')}\r\n`),
+    );
+    await c.close(100);
+    srv.close();
   });
 
   test('https to a plain-HTTP port fails the TLS handshake as CONNECT, retried', async () => {
