@@ -82,3 +82,28 @@ export function uacDialogInit(req: SipRequest, res: SipResponse): DialogInit {
     remoteSdp: bodyText(res),
   };
 }
+
+/**
+ * A UAC dialog from its 2xx alone, for a 2xx that arrives after the INVITE was let go (a
+ * late fork, 13.2.2.4, which only gets ACK and BYE): the UAS echoes our From, Call-ID and
+ * CSeq (8.2.6.2), its Contact is the remote target, its Record-Route the route set.
+ */
+export function lateDialogInit(res: SipResponse): DialogInit {
+  const routeSet = res.recordRoute.map((r) => r.clone());
+  routeSet.reverse();
+  const remoteTarget = (res.contact[0]?.uri ?? res.to.uri).clone();
+  return {
+    role: 'uac',
+    state: 'confirmed',
+    callId: res.callId,
+    localUri: res.from.clone(),
+    remoteUri: res.to.clone(),
+    localSeq: res.cseq.seq,
+    routeSet,
+    remoteTarget,
+    secure: remoteTarget.scheme === 'sips',
+    localContact: res.from.clone(),
+    callIdOwner: true,
+    remoteSdp: bodyText(res),
+  };
+}

@@ -33,12 +33,13 @@ export interface SentAck {
 }
 
 /** A retransmitted 2xx to our INVITE: the same ACK again, statelessly (13.2.2.4). */
-export function resendAck(ctx: UaContext, ack: SentAck, res: SipResponse): void {
+function resendAck(ctx: UaContext, ack: SentAck, res: SipResponse): void {
   if (res.cseq.seq !== ack.seq) return;
   ctx.transactions.sendStateless(ack.req, ack.target).catch((err: unknown) => {
     ctx.logger.debug({ err, callId: res.callId }, 'ACK retransmission failed');
   });
 }
+
 export type {
   DestroyOptions,
   DialogEnd,

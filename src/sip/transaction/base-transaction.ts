@@ -1,7 +1,8 @@
 import type { Clock, TimerHandle } from '../../util/clock.ts';
 import type { Logger } from '../../util/log.ts';
 import { SipError } from '../errors.ts';
-import type { SipRequest, SipResponse } from '../message/message.ts';
+import type { WireMessage } from '../message/frozen-message.ts';
+import type { SipRequest } from '../message/message.ts';
 import type { Source, Target } from '../transport/types.ts';
 import type { ClientTransactionUser, MessageSender, TimerValues } from './types.ts';
 
@@ -56,7 +57,7 @@ export abstract class BaseTransaction {
     p.catch(this.sendFailed);
   }
 
-  protected sendResponse(res: SipResponse, source: Source): void {
+  protected sendResponse(res: WireMessage, source: Source): void {
     let p: Promise<void>;
     try {
       p = this.ctx.sender.sendResponse(res, source);

@@ -41,7 +41,7 @@ const MOVES: Readonly<Record<InviteClientState, readonly InviteClientState[]>> =
  * The ACK for a 2xx is not part of the transaction: the TU sends it (13.2.2.4).
  */
 export class InviteClientTransaction extends BaseTransaction implements ClientTransaction {
-  readonly request: SipRequest;
+  private req: SipRequest | undefined;
   readonly target: Target;
   private readonly user: ClientTransactionUser;
   private current: InviteClientState = 'calling';
@@ -61,7 +61,7 @@ export class InviteClientTransaction extends BaseTransaction implements ClientTr
     user: ClientTransactionUser,
   ) {
     super(ctx, id, target.protocol);
-    this.request = request;
+    this.req = request;
     this.target = target;
     this.user = user;
     this.intervalA = ctx.timers.T1;
@@ -69,6 +69,14 @@ export class InviteClientTransaction extends BaseTransaction implements ClientTr
 
   get state(): InviteClientState {
     return this.current;
+  }
+
+  /**
+   * The INVITE, while it may be sent again (Calling) or answered: once a final response
+   * arrived, the transaction lingers (timer M 32 s, timer D) on its key alone.
+   */
+  get request(): SipRequest {
+    return this.req as SipRequest;
   }
 
   /** Sends the INVITE; timer A only on unreliable transports, timer B always (17.1.1.2). */
@@ -150,6 +158,7 @@ export class InviteClientTransaction extends BaseTransaction implements ClientTr
       this.timerB = cancelTimer(this.timerB);
     }
     this.current = to;
+    if (to !== 'proceeding') this.req = undefined;
     switch (to) {
       case 'accepted':
         this.timerM = this.setTimer(64 * this.ctx.timers.T1, () => this.onTimerM());

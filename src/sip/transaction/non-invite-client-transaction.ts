@@ -35,10 +35,13 @@ const MOVES: Readonly<Record<NonInviteClientState, readonly NonInviteClientState
  *                +--------------------------------+ (T4; 0 if  +------------+
  *                 (any response: absorbed)            reliable)
  */
+/** The TU of a transaction that has nothing more to tell it. */
+const DONE: ClientTransactionUser = { onResponse() {}, onError() {} };
+
 export class NonInviteClientTransaction extends BaseTransaction implements ClientTransaction {
-  readonly request: SipRequest;
+  private req: SipRequest | undefined;
   readonly target: Target;
-  private readonly user: ClientTransactionUser;
+  private user: ClientTransactionUser;
   private current: NonInviteClientState = 'trying';
   private intervalE: number;
   private timerE?: TimerHandle;
@@ -53,7 +56,7 @@ export class NonInviteClientTransaction extends BaseTransaction implements Clien
     user: ClientTransactionUser,
   ) {
     super(ctx, id, target.protocol);
-    this.request = request;
+    this.req = request;
     this.target = target;
     this.user = user;
     this.intervalE = ctx.timers.T1;
@@ -61,6 +64,11 @@ export class NonInviteClientTransaction extends BaseTransaction implements Clien
 
   get state(): NonInviteClientState {
     return this.current;
+  }
+
+  /** The request, until a final response (or the end) leaves nothing to send again. */
+  get request(): SipRequest {
+    return this.req as SipRequest;
   }
 
   /** Sends the request; timer E only on unreliable transports, timer F always (17.1.2.2). */
@@ -82,6 +90,19 @@ export class NonInviteClientTransaction extends BaseTransaction implements Clien
     this.deliver(res);
     // Timer K is zero on reliable transports (17.1.2.2).
     if (this.reliable && this.state === 'completed') this.terminate();
+    else this.keepEndOnly();
+  }
+
+  /**
+   * Completed passes nothing more up but the end: the TU's callbacks (and the promise they
+   * settled, with the final response) are let go for timer K, all but onTerminated.
+   */
+  private keepEndOnly(): void {
+    const user = this.user;
+    const onTerminated = user.onTerminated;
+    this.user = onTerminated
+      ? { onResponse() {}, onError() {}, onTerminated: () => onTerminated.call(user) }
+      : DONE;
   }
 
   destroy(): void {
@@ -117,6 +138,7 @@ export class NonInviteClientTransaction extends BaseTransaction implements Clien
     this.assertMove(MOVES, to);
     this.current = to;
     if (to === 'completed' || to === 'terminated') {
+      this.req = undefined; // what lingers (timer K) needs the key alone
       // Timers E and F end with a final response or the end of the transaction.
       this.timerE = cancelTimer(this.timerE);
       this.timerF = cancelTimer(this.timerF);

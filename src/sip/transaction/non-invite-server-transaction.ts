@@ -92,6 +92,7 @@ export class NonInviteServerTransaction extends ServerTransactionBase {
     this.current = to;
     if (to === 'completed') this.forgetRequest();
     if (to === 'completed' && !this.reliable) {
+      this.freezeLast();
       this.timerJ = this.setTimer(64 * this.ctx.timers.T1, () => this.onTimerJ());
     } else if (to === 'terminated') {
       this.timerJ = cancelTimer(this.timerJ);

@@ -1,4 +1,5 @@
 import type { SipError } from '../errors.ts';
+import { FrozenMessage } from '../message/frozen-message.ts';
 import type { SipRequest, SipResponse } from '../message/message.ts';
 import type { Source } from '../transport/types.ts';
 import { BaseTransaction, type TransactionContext } from './base-transaction.ts';
@@ -12,6 +13,8 @@ export abstract class ServerTransactionBase extends BaseTransaction implements S
   private req: SipRequest | undefined;
   /** The most recent response sent: what a request retransmission gets again (17.2.1, 17.2.2). */
   protected last?: SipResponse;
+  /** The last response as bytes, once the transaction only lingers (see `freezeLast`). */
+  private frozen?: FrozenMessage;
   /** The To tag of a response no longer kept (the 2xx of an Accepted INVITE transaction). */
   protected forgottenTag?: string;
   private handlers?: EndHandler[];
@@ -66,7 +69,20 @@ export abstract class ServerTransactionBase extends BaseTransaction implements S
 
   /** Sends the most recent response again. */
   protected resend(): void {
-    if (this.last) this.sendResponse(this.last, this.source);
+    const last = this.last ?? this.frozen;
+    if (last) this.sendResponse(last, this.source);
+  }
+
+  /**
+   * The final response was sent and the transaction lingers to answer retransmissions
+   * (timer J, 32 s over UDP): it keeps the response's bytes, not the response.
+   */
+  protected freezeLast(): void {
+    const last = this.last;
+    if (!last) return;
+    this.frozen = FrozenMessage.of(last);
+    this.forgottenTag = last.to.tag;
+    this.last = undefined;
   }
 
   /** Call once the machine is in Terminated: tells the TU, with the failure if there was one. */

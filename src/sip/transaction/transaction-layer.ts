@@ -1,6 +1,7 @@
 import { type Clock, systemClock } from '../../util/clock.ts';
 import { type Logger, silentLogger } from '../../util/log.ts';
 import { SipError } from '../errors.ts';
+import type { WireMessage } from '../message/frozen-message.ts';
 import type { SipRequest, SipResponse } from '../message/message.ts';
 import { createResponse } from '../message/response.ts';
 import { Via } from '../message/via.ts';
@@ -92,6 +93,10 @@ export class TransactionLayer implements TransactionLayerApi {
 
   sendStateless(req: SipRequest, target: Target): Promise<void> {
     ensureVia(req, target);
+    return this.ctx.sender.sendRequest(req, target);
+  }
+
+  sendAgain(req: WireMessage, target: Target): Promise<void> {
     return this.ctx.sender.sendRequest(req, target);
   }
 

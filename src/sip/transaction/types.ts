@@ -1,4 +1,5 @@
 import type { SipError } from '../errors.ts';
+import type { WireMessage } from '../message/frozen-message.ts';
 import type { SipRequest, SipResponse } from '../message/message.ts';
 import type { Source, Target } from '../transport/types.ts';
 
@@ -19,8 +20,9 @@ export const DEFAULT_TIMERS: TimerValues = { T1: 500, T2: 4000, T4: 5000, D: 32_
  * their top Via (RFC 3261 18.2.2) using the source the request came from.
  */
 export interface MessageSender {
-  sendRequest(req: SipRequest, target: Target): Promise<void>;
-  sendResponse(res: SipResponse, source: Source): Promise<void>;
+  /** A request (its top Via already complete, or with an empty host the transport fills). */
+  sendRequest(req: WireMessage, target: Target): Promise<void>;
+  sendResponse(res: WireMessage, source: Source): Promise<void>;
   /** Whether the protocol is reliable (no retransmission timers A, E, G; zero-length D, I, J, K). */
   isReliable(protocol: Target['protocol']): boolean;
 }
@@ -91,6 +93,8 @@ export interface TransactionLayerApi {
   sendRequest(req: SipRequest, target: Target, user: ClientTransactionUser): ClientTransaction;
   /** Sends a request outside any transaction: the ACK for a 2xx (RFC 3261 13.2.2.4). Adds a Via as above when missing. */
   sendStateless(req: SipRequest, target: Target): Promise<void>;
+  /** Sends a request sent before (its Via complete) again as it was: a kept ACK for a late 2xx. */
+  sendAgain(req: WireMessage, target: Target): Promise<void>;
   /** Sends a response outside any transaction: 2xx retransmissions by the UAS core (13.3.1.4). */
   sendResponseStateless(res: SipResponse, source: Source): Promise<void>;
   /** Entry points called by the transport layer for every parsed message. */

@@ -3,6 +3,7 @@ import { networkInterfaces } from 'node:os';
 import { type Logger, silentLogger } from '../../util/log.ts';
 import { LogThrottle } from '../../util/log-throttle.ts';
 import { SipError } from '../errors.ts';
+import type { WireMessage } from '../message/frozen-message.ts';
 import type { SipRequest, SipResponse } from '../message/message.ts';
 import { MessageParseError, parseMessage } from '../message/parser.ts';
 import type { MessageSender } from '../transaction/types.ts';
@@ -118,7 +119,7 @@ export class TransportLayer implements MessageSender {
    * Sends a request over the transport of `target.protocol` in the target's address
    * family. A top Via with an empty host gets this transport's sent-by (RFC 3261 18.1.1).
    */
-  async sendRequest(req: SipRequest, target: SendTarget): Promise<void> {
+  async sendRequest(req: WireMessage, target: SendTarget): Promise<void> {
     const address = bare(target.address);
     const t = this.pick(target.protocol, address);
     const via = req.via[0];
@@ -135,7 +136,7 @@ export class TransportLayer implements MessageSender {
    * the request's connection while it is open, else a new one to received:sent-by port;
    * unreliable ones go to maddr, received:rport, received:sent-by port or sent-by.
    */
-  async sendResponse(res: SipResponse, source: Source): Promise<void> {
+  async sendResponse(res: WireMessage, source: Source): Promise<void> {
     const via = res.via[0];
     if (!via) throw new SipError('TRANSPORT', 'response has no Via');
     const reliable = this.isReliable(source.protocol);

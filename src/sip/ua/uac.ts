@@ -5,13 +5,13 @@ import {
   Dialog,
   type DialogEndCause,
   type EarlyOwner,
-  resendAck,
   type SentAck,
 } from '../dialog/dialog.ts';
-import { uacDialogInit } from '../dialog/dialog-init.ts';
+import { type DialogInit, lateDialogInit, uacDialogInit } from '../dialog/dialog-init.ts';
 import type { ExtraHeaders } from '../dialog/message-content.ts';
 import type { UaContext } from '../dialog/ua-context.ts';
 import { SipError } from '../errors.ts';
+import { FrozenMessage } from '../message/frozen-message.ts';
 import type { SipRequest, SipResponse } from '../message/message.ts';
 import { createResponse } from '../message/response.ts';
 import type { ClientTransactionUser, ServerTransaction } from '../transaction/types.ts';
@@ -241,11 +241,11 @@ export class Uac implements EarlyOwner {
     const tag = res.to.tag ?? '';
     if (this.dialog) {
       if (tag === this.dialog.remoteTag) this.dialog.resendAck(res);
-      else ackAndByeFork(this.ctx, this.invite, this.forks, res, tag);
+      else this.ackAndByeFork(res, tag);
       return;
     }
     if (this.current === 'terminated') {
-      ackAndByeFork(this.ctx, this.invite, this.forks, res, tag);
+      this.ackAndByeFork(res, tag);
       return;
     }
     let dialog = this.early.get(tag);
@@ -339,8 +339,26 @@ export class Uac implements EarlyOwner {
     const link = this.link;
     const dialog = this.dialog;
     if (!link || link.uac !== this || !dialog || !this.ackDone) return;
-    link.late = new LateAnswers(this.ctx, this.invite, dialog.remoteTag, dialog.ackSent, this.forks);
+    link.late = new LateAnswers(
+      this.ctx,
+      dialog.remoteTag,
+      dialog.ackSent,
+      this.forks.size > 0 ? this.forks : undefined,
+      credentialHeaders(this.invite),
+    );
     link.uac = undefined;
+  }
+
+  private ackAndByeFork(res: SipResponse, tag: string): void {
+    const invite = this.invite;
+    ackAndByeFork(
+      this.ctx,
+      () => uacDialogInit(invite, res),
+      credentialHeaders(invite),
+      this.forks,
+      res,
+      tag,
+    );
   }
 
   private endEarly(cause: DialogEndCause, status?: number): void {
@@ -395,28 +413,43 @@ interface TransactionLink {
 
 /**
  * 2xx responses that reach a lingering INVITE transaction after its dialog ended: the one
- * of the dialog gets its ACK again, one of another fork gets ACK and BYE (13.2.2.4).
+ * of the dialog gets its ACK again, one of another fork gets ACK and BYE (13.2.2.4). It
+ * lives as long as the transaction (timer M, 32 s) and so keeps neither the INVITE nor the
+ * ACK object: the ACK's bytes, and what the ACK of a fork needs besides its 2xx.
  */
 class LateAnswers {
+  private readonly ack: { seq: number; wire: FrozenMessage; target: Target } | undefined;
+
   constructor(
     private readonly ctx: UaContext,
-    private readonly invite: SipRequest,
     private readonly tag: string,
-    private readonly ack: SentAck | undefined,
-    private readonly forks: Map<string, Dialog>,
-  ) {}
+    ack: SentAck | undefined,
+    private forks: Map<string, Dialog> | undefined,
+    private readonly credentials: ExtraHeaders | undefined,
+  ) {
+    this.ack = ack && { seq: ack.seq, wire: FrozenMessage.of(ack.req), target: ack.target };
+  }
 
   on2xx(res: SipResponse): void {
     const tag = res.to.tag ?? '';
-    if (tag !== this.tag) ackAndByeFork(this.ctx, this.invite, this.forks, res, tag);
-    else if (this.ack) resendAck(this.ctx, this.ack, res);
+    if (tag !== this.tag) {
+      this.forks ??= new Map();
+      ackAndByeFork(this.ctx, () => lateDialogInit(res), this.credentials, this.forks, res, tag);
+      return;
+    }
+    const ack = this.ack;
+    if (!ack || res.cseq.seq !== ack.seq) return;
+    this.ctx.transactions.sendAgain(ack.wire, ack.target).catch((err: unknown) => {
+      this.ctx.logger.debug({ err, callId: res.callId }, 'ACK retransmission failed');
+    });
   }
 }
 
 /** A 2xx from another fork (or after we gave up): ACK it, then BYE it (13.2.2.4). */
 function ackAndByeFork(
   ctx: UaContext,
-  invite: SipRequest,
+  init: () => DialogInit,
+  credentials: ExtraHeaders | undefined,
   forks: Map<string, Dialog>,
   res: SipResponse,
   tag: string,
@@ -426,11 +459,11 @@ function ackAndByeFork(
     known.resendAck(res);
     return;
   }
-  const fork = new Dialog(ctx, uacDialogInit(invite, res));
+  const fork = new Dialog(ctx, init());
   forks.set(tag, fork);
   fork.handOver();
   fork
-    .sendAck(res.cseq.seq, credentialHeaders(invite))
+    .sendAck(res.cseq.seq, credentials)
     .catch((err: unknown) => ctx.logger.debug({ err }, 'ACK of a forked 2xx failed'))
     .then(() => fork.destroy());
 }

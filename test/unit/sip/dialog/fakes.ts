@@ -1,6 +1,7 @@
 import type { Dialog } from '../../../../src/sip/dialog/dialog.ts';
 import { resolveTarget } from '../../../../src/sip/dialog/resolve-target.ts';
 import type { UaContext } from '../../../../src/sip/dialog/ua-context.ts';
+import type { WireMessage } from '../../../../src/sip/message/frozen-message.ts';
 import { SipRequest, type SipResponse } from '../../../../src/sip/message/message.ts';
 import { NameAddr } from '../../../../src/sip/message/name-addr.ts';
 import { Uri } from '../../../../src/sip/message/uri.ts';
@@ -27,6 +28,8 @@ export interface SentRequest {
 export class FakeTransactions implements TransactionLayerApi {
   readonly sent: SentRequest[] = [];
   readonly stateless: { req: SipRequest; target: Target }[] = [];
+  /** What sendAgain() sent: kept messages (a late 2xx's ACK). */
+  readonly again: { req: WireMessage; target: Target }[] = [];
   readonly statelessResponses: SipResponse[] = [];
   readonly size = 0;
   setCore(_core: TransactionCore): void {}
@@ -36,6 +39,10 @@ export class FakeTransactions implements TransactionLayerApi {
   }
   sendStateless(req: SipRequest, target: Target): Promise<void> {
     this.stateless.push({ req, target });
+    return Promise.resolve();
+  }
+  sendAgain(req: WireMessage, target: Target): Promise<void> {
+    this.again.push({ req, target });
     return Promise.resolve();
   }
   sendResponseStateless(res: SipResponse): Promise<void> {

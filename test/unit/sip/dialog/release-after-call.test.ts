@@ -21,7 +21,7 @@ function appObject(): { payload: number[] } {
 }
 
 describe('an ended call is not kept alive by the transactions that linger after it', () => {
-  test('UAS: the Uas, its dialog, cancel and dialog listeners let go; UAC: the Uac, its dialog, callbacks and listeners', async () => {
+  test('UAS: the Uas, its dialog, cancel and dialog listeners let go; UAC: the Uac, its dialog, callbacks, listeners, INVITE and ACK', async () => {
     const p = await uaPair();
     const refs: Record<string, WeakRef<object>> = {};
     let bobDialogListeners = -1;
@@ -56,6 +56,11 @@ describe('an ended call is not kept alive by the transactions that linger after 
       const dialog = await uac.established;
       refs.uac = new WeakRef(uac);
       refs.uacDialog = new WeakRef(dialog);
+      // The INVITE and the ACK of its 2xx: what lingers answers a late 2xx from bytes (timer M).
+      refs.invite = new WeakRef(uac.request);
+      const ack = dialog.ackSent?.req;
+      assert.ok(ack, 'the ACK was sent');
+      refs.ack = new WeakRef(ack);
       dialog.on('destroy', () => caller.payload.length);
       await p.net.settle();
       await dialog.destroy();

@@ -58,10 +58,14 @@ describe('INVITE server transaction: what Accepted keeps for its 64*T1 (RFC 6026
 
     const bye = request('BYE');
     const nist = new NonInviteServerTransaction(h.ctx, 'nist', bye, source('udp'));
-    nist.respond(response(bye, 200, 'uas'));
+    const ok = response(bye, 200, 'uas');
+    nist.respond(ok);
     assert.equal(nist.request, undefined, 'Completed: the BYE is let go');
+    assert.equal(nist.lastResponse, undefined, 'Completed: its 200 is kept as bytes, not as an object');
+    assert.equal(nist.toTag, 'uas');
     nist.receiveRequest(bye);
     assert.deepEqual(h.sender.statuses().slice(-2), [200, 200], 'the 200 is resent');
+    assert.equal(h.sender.responses.at(-1)?.msg.toString(), ok.toString(), 'byte for byte');
     for (const tx of [ist, rejected, nist]) tx.destroy();
   });
 });

@@ -1,6 +1,8 @@
 import { SipError } from '../../../../src/sip/errors.ts';
-import { type SipMessage, SipRequest, type SipResponse } from '../../../../src/sip/message/message.ts';
+import type { WireMessage } from '../../../../src/sip/message/frozen-message.ts';
+import { type SipMessage, SipRequest, SipResponse } from '../../../../src/sip/message/message.ts';
 import { NameAddr } from '../../../../src/sip/message/name-addr.ts';
+import { parseMessage } from '../../../../src/sip/message/parser.ts';
 import { createResponse } from '../../../../src/sip/message/response.ts';
 import { Uri } from '../../../../src/sip/message/uri.ts';
 import { Via } from '../../../../src/sip/message/via.ts';
@@ -37,6 +39,11 @@ interface Sent<M extends SipMessage, W> {
   at: number;
 }
 
+/** A message object as it is, a kept one (FrozenMessage) parsed back from its bytes. */
+function asMessage(m: WireMessage): SipMessage {
+  return m instanceof SipRequest || m instanceof SipResponse ? m : parseMessage(m.toBuffer());
+}
+
 /** A MessageSender that records every send with its time; `fail` makes matching sends reject. */
 export class FakeSender implements MessageSender {
   readonly requests: Sent<SipRequest, Target>[] = [];
@@ -45,12 +52,14 @@ export class FakeSender implements MessageSender {
 
   constructor(private readonly clock: FakeClock) {}
 
-  sendRequest(req: SipRequest, where: Target): Promise<void> {
+  sendRequest(sent: WireMessage, where: Target): Promise<void> {
+    const req = asMessage(sent) as SipRequest;
     this.requests.push({ msg: req, where, at: this.clock.now() });
     return this.result(req);
   }
 
-  sendResponse(res: SipResponse, where: Source): Promise<void> {
+  sendResponse(sent: WireMessage, where: Source): Promise<void> {
+    const res = asMessage(sent) as SipResponse;
     this.responses.push({ msg: res, where, at: this.clock.now() });
     return this.result(res);
   }
