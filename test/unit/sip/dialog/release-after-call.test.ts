@@ -1,19 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { collectGarbage } from '../../../helpers/collect-garbage.ts';
 import { SDP_A, SDP_B, uaPair } from './ua-pair.ts';
-
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-
-/** Collects garbage once the current job is over (a WeakRef's target is kept until then). */
-async function collect(): Promise<void> {
-  await new Promise((r) => setImmediate(r));
-  gc();
-  await new Promise((r) => setImmediate(r));
-  gc();
-}
 
 /** Stands for what an application hangs on a call's SIP objects: its call, legs and media. */
 function appObject(): { payload: number[] } {
@@ -73,7 +61,7 @@ describe('an ended call is not kept alive by the transactions that linger after 
     // The INVITE transactions linger (RFC 6026: Accepted, 64*T1) and the BYE's too.
     assert.ok(p.alice.transactionCount > 0 && p.bob.transactionCount > 0, 'transactions still linger');
 
-    await collect();
+    await collectGarbage();
     const reachable = Object.entries(refs).filter(([, ref]) => ref.deref() !== undefined);
     assert.deepEqual(
       reachable.map(([name]) => name),
@@ -106,7 +94,7 @@ describe('an ended call is not kept alive by the transactions that linger after 
     })();
     assert.equal(cancelled, 1);
     assert.ok(p.bob.transactionCount > 0, 'the INVITE transaction lingers (Completed)');
-    await collect();
+    await collectGarbage();
     for (const ref of refs) assert.equal(ref.deref(), undefined, 'the cancelled call is still reachable');
     await p.alice.close();
     await p.bob.close();

@@ -6,22 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { InviteClientTransaction } from '../../../../src/sip/transaction/invite-client-transaction.ts';
 import { NonInviteClientTransaction } from '../../../../src/sip/transaction/non-invite-client-transaction.ts';
 import type { ClientTransactionUser } from '../../../../src/sip/transaction/types.ts';
+import { collectGarbage } from '../../../helpers/collect-garbage.ts';
 import { harness, request, response, T1, target } from './fixtures.ts';
-
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-
-async function collect(): Promise<void> {
-  await new Promise((r) => setImmediate(r));
-  gc();
-  await new Promise((r) => setImmediate(r));
-  gc();
-}
 
 describe('client transactions after their final response', () => {
   test('non-INVITE in Completed (timer K): the request and the TU are let go; an onTerminated still runs', async () => {
@@ -42,7 +31,7 @@ describe('client transactions after their final response', () => {
     })();
     assert.equal(tx.state, 'completed');
     assert.equal(tx.request, undefined, 'the BYE is let go');
-    await collect();
+    await collectGarbage();
     assert.equal(refs.user?.deref(), undefined, "the TU's callbacks are let go");
     h.clock.advance(h.ctx.timers.T4);
     assert.equal(tx.state, 'terminated');
