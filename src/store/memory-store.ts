@@ -30,15 +30,20 @@ import type {
  * A deep copy of a record: plain objects, arrays and primitives copied by hand (records are
  * JSON-like, and structuredClone serializes them, several times per call); anything else
  * (a Date, a Map ...) goes through structuredClone.
+ *
+ * A plain object is copied with a spread, which gives the copy the source's shape: a CDR's
+ * 30 fields stay in the object itself. Adding them one by one with computed keys turned the
+ * copy into a hash table (V8 leaves fast mode after a dozen or so such stores): about 1.7 KB
+ * per stored CDR instead of under 400 bytes, and 3x the time to build.
  */
 function copy<T>(v: T): T {
   if (v === null || typeof v !== 'object') return v;
   if (Array.isArray(v)) return v.map(copy) as T;
   if (Object.getPrototypeOf(v) !== Object.prototype) return structuredClone(v);
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(v)) {
-    const value = (v as Record<string, unknown>)[key];
-    out[key] = value === null || typeof value !== 'object' ? value : copy(value);
+  const out: Record<string, unknown> = { ...(v as Record<string, unknown>) };
+  for (const key in out) {
+    const value = out[key];
+    if (value !== null && typeof value === 'object') out[key] = copy(value);
   }
   return out as T;
 }
