@@ -1,5 +1,5 @@
 import type { SipMessage } from './message.ts';
-import type { Via } from './via.ts';
+import { Via } from './via.ts';
 
 /** What the transport needs of a message to send it: the top Via (where a response goes) and the bytes. */
 export interface WireMessage {
@@ -8,27 +8,67 @@ export interface WireMessage {
 }
 
 /**
- * A message as it was sent, kept as its bytes and top Via: what a transaction or dialog
- * holds to send it again for 32 s (a lingering BYE's 200, the ACK of a 2xx) instead of the
- * message object, its header objects and the received message their lazy values point into
- * (about 2 KB each, against the few hundred bytes of the datagram).
+ * A message as it was sent, kept as its bytes and what its top Via says about where it goes:
+ * what a transaction or dialog holds to send it again for 32 s (a lingering BYE's 200, the
+ * ACK of a 2xx) instead of the message object, its header objects and the received message
+ * their lazy values point into (about 2 KB each, against the few hundred bytes of the
+ * datagram).
+ *
+ * Of the Via it keeps the fields a response's destination is read from (RFC 3261 18.2.2,
+ * RFC 3581 4): transport, sent-by, received, rport and maddr; a Via with only those is made
+ * when a resend asks for it. A clone of the whole Via held a parameter map per message,
+ * the branch (a slice of the received header text, which it kept alive) and the rest.
  */
 export class FrozenMessage implements WireMessage {
-  readonly via: readonly Via[];
   private readonly bytes: Buffer;
+  private readonly transport: string | undefined;
+  private readonly host: string;
+  private readonly port: number | undefined;
+  private readonly received: string | undefined;
+  private readonly rport: string | null | undefined;
+  private readonly maddr: string | undefined;
 
-  private constructor(via: readonly Via[], bytes: Buffer) {
-    this.via = via;
+  private constructor(top: Via | undefined, bytes: Buffer) {
     this.bytes = bytes;
+    this.transport = top?.transport;
+    this.host = own(top?.host ?? '');
+    this.port = top?.port;
+    this.received = ownOptional(top?.received);
+    // null: rport asked for without a value; undefined: absent.
+    const rport = top?.params.get('rport');
+    this.rport = rport === null ? null : ownOptional(rport);
+    this.maddr = ownOptional(top?.maddr);
   }
 
   /** Serializes `m` once; later changes to `m` are not seen. */
   static of(m: SipMessage): FrozenMessage {
-    const top = m.via[0];
-    return new FrozenMessage(top ? [top.clone()] : [], m.toBuffer());
+    return new FrozenMessage(m.via[0], m.toBuffer());
+  }
+
+  /** The top Via as far as routing goes (see the class comment); empty when the message had none. */
+  get via(): readonly Via[] {
+    if (this.transport === undefined) return [];
+    const params = new Map<string, string | null>();
+    if (this.received !== undefined) params.set('received', this.received);
+    if (this.rport !== undefined) params.set('rport', this.rport);
+    if (this.maddr !== undefined) params.set('maddr', this.maddr);
+    return [new Via({ transport: this.transport, host: this.host, port: this.port, params })];
   }
 
   toBuffer(): Buffer {
     return this.bytes;
   }
+}
+
+/**
+ * A copy of `s` that holds its own characters. A value read from a parsed message may be a
+ * slice of the message's whole header text, which it keeps alive as long as it lives itself;
+ * V8 copies substrings shorter than 13 characters anyway.
+ */
+function own(s: string): string {
+  return s.length < 13 ? s : Buffer.from(s, 'utf8').toString('utf8');
+}
+
+function ownOptional(s: string | null | undefined): string | undefined {
+  return s === null || s === undefined ? undefined : own(s);
 }
