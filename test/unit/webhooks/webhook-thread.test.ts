@@ -10,7 +10,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { after, before, describe, test } from 'node:test';
 import { verifyWebhookSignature } from '../../../src/webhooks/signature.ts';
 import { WebhookError } from '../../../src/webhooks/webhook-client.ts';
-import { WebhookThread, workerExecArgv } from '../../../src/webhooks/webhook-thread.ts';
+import { NOTIFY_WAIT_MS, WebhookThread, workerExecArgv } from '../../../src/webhooks/webhook-thread.ts';
 import { runNode } from '../../helpers/run-node.ts';
 import { captureLog, WARN } from './capture-log.ts';
 import { listen, rejection } from './client-fixture.ts';
@@ -166,6 +166,60 @@ describe('WebhookThread: the webhook client on its own thread', () => {
         ['req', 'req', 'req', 'req', 'abort'],
       );
       assert.equal(thread.pending, 0);
+    } finally {
+      worker.postMessage = postMessage;
+    }
+  });
+
+  test('notifications wait a few ms for company; a document takes the waiting ones along at once', async () => {
+    routes.set('/note', (_req, _body, res) => res.writeHead(204).end());
+    routes.set('/doc', (_req, _body, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/xml' }).end('<Response/>');
+    });
+    const worker = (thread as unknown as { worker: { postMessage: (m: unknown) => void } }).worker;
+    type Item = { t: string; req?: { url: string } };
+    type Posted = Item & { items?: Item[] };
+    const posted: Posted[] = [];
+    const postMessage = worker.postMessage;
+    worker.postMessage = function (this: unknown, m: unknown) {
+      posted.push(m as Posted);
+      return postMessage.call(this, m);
+    };
+    const turn = () => new Promise((r) => setImmediate(r));
+    const note = (n: number) =>
+      thread.notify({ url: `${origin}/note?n=${n}`, method: 'POST', params: {}, purpose: 'hangup' });
+    const paths = (m: Posted) => (m.items ?? [m]).map((i) => (i.req?.url ?? '').split(origin)[1]);
+    try {
+      // Two notifications in two turns: one message, once the first has waited its few ms.
+      const a = note(1);
+      await turn();
+      const b = note(2);
+      await turn();
+      assert.equal(posted.length, 0, 'a lone notification waits');
+      assert.deepEqual(
+        (await Promise.all([a, b])).map((r) => r.ok),
+        [true, true],
+      );
+      assert.equal(posted.length, 1);
+      assert.deepEqual(paths(posted[0] as Posted), ['/note?n=1', '/note?n=2']);
+
+      // A document request does not wait, and takes the waiting notification with it.
+      const c = note(3);
+      await turn();
+      const started = performance.now();
+      const doc = thread.fetchDocument({
+        url: `${origin}/doc`,
+        method: 'POST',
+        params: {},
+        purpose: 'answer',
+      });
+      await turn();
+      assert.equal(posted.length, 2, 'posted at the end of the turn');
+      assert.ok(performance.now() - started < NOTIFY_WAIT_MS, 'without the notification wait');
+      assert.deepEqual(paths(posted[1] as Posted), ['/note?n=3', '/doc']);
+      assert.equal((await doc).text, '<Response/>');
+      assert.equal((await c).ok, true);
+      assert.equal(posted.length, 2, 'nothing left behind to post');
     } finally {
       worker.postMessage = postMessage;
     }
