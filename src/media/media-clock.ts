@@ -3,8 +3,14 @@ import { type Clock, systemClock, type TimerHandle } from '../util/clock.ts';
 /**
  * Work done once per media period. Phases run in order within one tick: mixers compute
  * their output first, then endpoints send, then recorders and other listeners pull.
+ * `idle` is for tickers with nothing to send for now (a bridged leg, whose audio is relayed
+ * as it arrives) that still want a look now and then (RTCP reports, timeouts): each runs
+ * once every IDLE_EVERY periods, in lane 0, spread so that a tenth of them run each period.
  */
-export type TickPhase = 'mix' | 'send' | 'record';
+export type TickPhase = 'mix' | 'send' | 'record' | 'idle';
+
+/** An idle ticker runs once in this many periods (200 ms at 20 ms). */
+export const IDLE_EVERY = 10;
 
 export interface MediaTicker {
   /**
@@ -23,6 +29,8 @@ export interface MediaClockStats {
   tickers: number;
   /** Senders in each lane, lane 0 first. */
   lanes: number[];
+  /** Idle tickers (see TickPhase). */
+  idle: number;
 }
 
 export interface MediaClockOptions {
@@ -66,6 +74,10 @@ export class MediaClock {
   private readonly recorders = new Set<MediaTicker>();
   private readonly lanes: Array<Set<MediaTicker>>;
   private readonly laneOf = new Map<MediaTicker, number>();
+  /** Idle tickers by the period (modulo IDLE_EVERY) they run in. */
+  private readonly idle: Array<Set<MediaTicker>> = Array.from({ length: IDLE_EVERY }, () => new Set());
+  private readonly idleOf = new Map<MediaTicker, number>();
+  private idleCursor = 0;
   private readonly laneFill: number;
   private readonly slotMs: number;
   private count = 0;
@@ -108,6 +120,13 @@ export class MediaClock {
         this.laneOf.set(ticker, lane);
         added = true;
       }
+    } else if (phase === 'idle') {
+      if (!this.idleOf.has(ticker)) {
+        const bucket = this.idleCursor++ % IDLE_EVERY;
+        this.idle[bucket]?.add(ticker);
+        this.idleOf.set(ticker, bucket);
+        added = true;
+      }
     } else {
       const set = phase === 'mix' ? this.mixers : this.recorders;
       if (!set.has(ticker)) {
@@ -125,6 +144,10 @@ export class MediaClock {
       const lane = this.laneOf.get(ticker);
       removed = lane !== undefined && this.laneOf.delete(ticker);
       if (removed) this.lanes[lane as number]?.delete(ticker);
+    } else if (phase === 'idle') {
+      const bucket = this.idleOf.get(ticker);
+      removed = bucket !== undefined && this.idleOf.delete(ticker);
+      if (removed) this.idle[bucket as number]?.delete(ticker);
     } else {
       removed = (phase === 'mix' ? this.mixers : this.recorders).delete(ticker);
     }
@@ -146,7 +169,7 @@ export class MediaClock {
   }
 
   stats(): MediaClockStats {
-    return { ...this.s, tickers: this.count, lanes: this.lanes.map((l) => l.size) };
+    return { ...this.s, tickers: this.count, lanes: this.lanes.map((l) => l.size), idle: this.idleOf.size };
   }
 
   /** A ticker sent media in the slot under way: the lane's next slot is stepped precisely. */
@@ -228,6 +251,7 @@ export class MediaClock {
       this.s.ticks++;
       this.runAll(this.mixers, tick, now);
       this.runAll(this.lanes[0] as Set<MediaTicker>, tick, now);
+      this.runAll(this.idle[tick % IDLE_EVERY] as Set<MediaTicker>, tick, now);
       this.runAll(this.recorders, tick, now);
     } else {
       this.runAll(this.lanes[lane] as Set<MediaTicker>, tick, now);

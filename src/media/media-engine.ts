@@ -113,5 +113,9 @@ export interface MediaEngineStats {
   bridges: number;
   conferences: number;
   recordings: number;
-  clock: { ticks: number; skipped: number; maxLateMs: number };
+  /**
+   * The media clock: periods run and skipped, worst lateness; `senders` are visited every
+   * period, `idle` every few (bridged legs with nothing of their own to send).
+   */
+  clock: { ticks: number; skipped: number; maxLateMs: number; senders: number; idle: number };
 }

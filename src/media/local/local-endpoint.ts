@@ -49,10 +49,6 @@ export interface LocalEndpointDeps {
 export class LocalEndpoint implements MediaEndpoint, MediaTicker {
   readonly id: string;
   readonly player = new Player();
-  /** Set by a conference: the frame this leg hears on each tick, or null for silence. */
-  feed: (() => Int16Array | null) | undefined;
-  /** Set by a bridge: packets relayed in from the other leg suppress idle silence. */
-  relayActive = false;
 
   private readonly session: RtpSession;
   private readonly clock: MediaClock;
@@ -93,6 +89,10 @@ export class LocalEndpoint implements MediaEndpoint, MediaTicker {
   private readonly onDigit = (e: DtmfEvent): void => this.emitDtmf(e);
   private readonly dtmfOut = new DtmfSender();
   private isClosed = false;
+  private feedFn: (() => Int16Array | null) | undefined;
+  private relaying = false;
+  /** On the clock's idle phase (see `refreshPhase`), not its per-period send lanes. */
+  private parked = false;
   private removeTicker: () => void;
   private resolveClosed!: () => void;
   readonly whenClosed: Promise<void> = new Promise((r) => {
@@ -118,6 +118,40 @@ export class LocalEndpoint implements MediaEndpoint, MediaTicker {
 
   get port(): number {
     return this.session.port;
+  }
+
+  /** Set by a conference: the frame this leg hears on each tick, or null for silence. */
+  get feed(): (() => Int16Array | null) | undefined {
+    return this.feedFn;
+  }
+
+  set feed(fn: (() => Int16Array | null) | undefined) {
+    this.feedFn = fn;
+    this.refreshPhase();
+  }
+
+  /** Set by a bridge: packets relayed in from the other leg suppress idle silence. */
+  get relayActive(): boolean {
+    return this.relaying;
+  }
+
+  set relayActive(on: boolean) {
+    this.relaying = on;
+    this.refreshPhase();
+  }
+
+  /**
+   * A bridged leg with nothing of its own to send (no prompt, DTMF or conference feed) sends
+   * only what the other leg's packets bring, as they arrive: it waits on the clock's idle
+   * phase, which still runs its RTCP and DTMF timeouts every few periods, instead of being
+   * visited every 20 ms for nothing. What gives it something to send brings it back first.
+   */
+  private refreshPhase(): void {
+    const park = this.relaying && !this.isClosed && this.feedFn === undefined && !this.localAudioActive;
+    if (park === this.parked || this.isClosed) return;
+    this.removeTicker();
+    this.parked = park;
+    this.removeTicker = this.clock.add(this, park ? 'idle' : 'send');
   }
 
   get closed(): boolean {
@@ -152,10 +186,12 @@ export class LocalEndpoint implements MediaEndpoint, MediaTicker {
   }
 
   play(items: PlayItem[], opts?: PlayOptions): Playback {
-    return this.player.play(
+    const playback = this.player.play(
       items.map((item) => this.loader.load(item)),
       opts,
     );
+    this.refreshPhase();
+    return playback;
   }
 
   stopPlayback(): void {
@@ -166,9 +202,12 @@ export class LocalEndpoint implements MediaEndpoint, MediaTicker {
     if (this.tePt === undefined) {
       // No telephone-event negotiated: the peer can only hear tones (RFC 4733 is optional).
       const p = this.player.play([...digits].map((d) => this.loader.dtmfTone(d, opts.durationMs)));
+      this.refreshPhase();
       return p.done.then(() => undefined);
     }
-    return this.dtmfOut.enqueue(digits, opts.durationMs);
+    const sent = this.dtmfOut.enqueue(digits, opts.durationMs);
+    this.refreshPhase();
+    return sent;
   }
 
   onDtmf(listener: (e: DtmfEvent) => void): () => void {
@@ -238,12 +277,14 @@ export class LocalEndpoint implements MediaEndpoint, MediaTicker {
     let marker = false;
     if (this.player.read(frame, this.playFlags) > 0) {
       marker = this.playFlags.started;
-    } else if (this.feed) {
-      const mix = this.feed();
+    } else if (this.feedFn) {
+      const mix = this.feedFn();
       if (mix) frame.set(mix);
       else frame.fill(0);
-    } else if (this.relayActive) {
-      // relay() sends the other leg's packets as they arrive, on the other peer's timing.
+    } else if (this.relaying) {
+      // relay() sends the other leg's packets as they arrive, on the other peer's timing;
+      // with nothing of its own left to send (a prompt ended), the leg waits idle.
+      if (!this.parked) this.refreshPhase();
       return;
     } else if (this.idleSilence) {
       frame.fill(0);

@@ -146,7 +146,13 @@ export class LocalMediaEngine implements MediaEngine {
       bridges: this.bridges.size,
       conferences: this.conferences.size,
       recordings: this.recordings.size,
-      clock: { ticks: c.ticks, skipped: c.skipped, maxLateMs: c.maxLateMs },
+      clock: {
+        ticks: c.ticks,
+        skipped: c.skipped,
+        maxLateMs: c.maxLateMs,
+        senders: c.lanes.reduce((n, l) => n + l, 0),
+        idle: c.idle,
+      },
     };
   }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MediaClock } from '../../../src/media/media-clock.ts';
+import { IDLE_EVERY, MediaClock } from '../../../src/media/media-clock.ts';
 import { FakeClock } from '../../helpers/fake-clock.ts';
 
 /** A clock whose time the test sets and whose timers fire only when the test says. */
@@ -53,6 +53,36 @@ describe('MediaClock', () => {
     clock.add({ onTick: () => order.push('mix') }, 'mix');
     fake.advance(0);
     assert.deepEqual(order, ['mix', 'send', 'record']);
+  });
+
+  it('an idle ticker runs once every IDLE_EVERY periods, in lane 0, the idle ones spread over the periods', () => {
+    const fake = new FakeClock();
+    const clock = new MediaClock({ clock: fake });
+    const runs: number[][] = [[], [], []];
+    const order: string[] = [];
+    clock.add({ onTick: () => order.push('send') }, 'send');
+    const removers = runs.map((seen, i) =>
+      clock.add(
+        {
+          onTick: (n) => {
+            seen.push(n);
+            if (n < IDLE_EVERY) order.push(`idle${i}`);
+          },
+        },
+        'idle',
+      ),
+    );
+    clock.add({ onTick: () => order.push('record') }, 'record');
+    assert.deepEqual(clock.stats().idle, 3);
+    fake.advance(20 * (3 * IDLE_EVERY - 1));
+    // Each in its own period, the same one every IDLE_EVERY periods.
+    for (const [i, seen] of runs.entries()) {
+      assert.deepEqual(seen, [i, i + IDLE_EVERY, i + 2 * IDLE_EVERY], `idle ticker ${i}`);
+    }
+    assert.deepEqual(order.slice(0, 4), ['send', 'idle0', 'record', 'send']);
+    for (const remove of removers) remove();
+    assert.equal(clock.stats().idle, 0);
+    assert.equal(clock.running, true, 'the others keep it running');
   });
 
   it('stops its timer when the last ticker leaves and restarts on the next', () => {

@@ -516,6 +516,35 @@ describe('LocalBridge', () => {
     await done();
   });
 
+  test('a bridged leg waits on the idle phase of the clock; a prompt or DTMF brings it back for their time', async (t) => {
+    const { engine, a, b, pa, pb, done } = await pair(t);
+    const phases = () => {
+      const c = engine.stats().clock;
+      return { senders: c.senders, idle: c.idle };
+    };
+    assert.deepEqual(phases(), { senders: 2, idle: 0 }, 'idle silence goes out every period');
+    const bridge = engine.bridge(a, b);
+    assert.deepEqual(phases(), { senders: 0, idle: 2 });
+    const reportsBefore = pa.rtcp.length;
+    const prompt = b.play([{ kind: 'pcm', samples: sine(700, 8000, 8 * 100, 9000) }]);
+    assert.deepEqual(phases(), { senders: 1, idle: 1 }, 'b sends its prompt on the clock');
+    const before = pb.rtp.length;
+    assert.equal((await prompt.done).reason, 'finished');
+    await sleep(60);
+    assert.ok(pb.rtp.length - before >= 5, 'the prompt went out');
+    assert.deepEqual(phases(), { senders: 0, idle: 2 }, 'idle again once the prompt is over');
+    const digits = a.sendDtmf('1', { durationMs: 60 });
+    assert.deepEqual(phases(), { senders: 1, idle: 1 });
+    await digits;
+    await sleep(60);
+    assert.deepEqual(phases(), { senders: 0, idle: 2 });
+    // RTCP still goes out from the idle phase (first report within the first interval).
+    await pa.until(() => pa.rtcp.length > reportsBefore, 6000, 'an RTCP report from a while idle');
+    bridge.destroy();
+    assert.deepEqual(phases(), { senders: 2, idle: 0 }, 'back to idle silence');
+    await done();
+  });
+
   test('a prompt played into one leg pauses the relay into it; the relay resumes after it, with the marker', async (t) => {
     const { engine, a, b, pa, pb, done } = await pair(t);
     engine.bridge(a, b);
