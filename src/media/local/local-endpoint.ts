@@ -147,8 +147,9 @@ export class LocalEndpoint implements MediaEndpoint, MediaTicker {
    * visited every 20 ms for nothing. What gives it something to send brings it back first.
    */
   private refreshPhase(): void {
-    const park = this.relaying && !this.isClosed && this.feedFn === undefined && !this.localAudioActive;
-    if (park === this.parked || this.isClosed) return;
+    if (this.isClosed) return;
+    const park = this.relaying && this.feedFn === undefined && !this.localAudioActive;
+    if (park === this.parked) return;
     this.removeTicker();
     this.parked = park;
     this.removeTicker = this.clock.add(this, park ? 'idle' : 'send');
