@@ -151,7 +151,9 @@ export class RtpPortPool {
       const pair = this.idle.take(host, rtcpMux, now);
       if (pair) return this.reuse(pair);
     }
-    const fresh = await this.bindNext(type, host, rtcpMux);
+    // With every pair live or resting, nothing is left to bind (ports held by other sockets
+    // are only found by trying them, as below): no pass over the whole range per call.
+    const fresh = this.reserved.size < this.pairs ? await this.bindNext(type, host, rtcpMux) : undefined;
     if (fresh) return fresh;
     // Every pair is live, resting or held by others. A resting pair of this kind goes out
     // before its rest is over (without reuse the only free pair would be bound again at
