@@ -1,6 +1,7 @@
 import type { CallEnd } from '../calls/call.ts';
 import type { RtpLegStats } from '../media/rtp/rtp-stats.ts';
 import type { CdrRecord, Direction } from '../store/types.ts';
+import { ownString } from '../util/own-string.ts';
 
 /** What a finished call leaves behind, whether or not it was ever answered. */
 export interface CdrInput {
@@ -43,16 +44,19 @@ export function estimateMos(stats: RtpLegStats | undefined): number {
   return Math.round(Math.min(4.5, Math.max(1, mos)) * 100) / 100;
 }
 
-/** The CDR of a finished call (REST 4.6), in the store's shape. */
+/**
+ * The CDR of a finished call (REST 4.6), in the store's shape. Strings read from SIP messages
+ * are copied: a slice would keep the whole INVITE's text alive as long as the CDR is kept.
+ */
 export function buildCdr(c: CdrInput): CdrRecord {
   const now = new Date().toISOString();
   return {
     uuid: c.uuid,
     account_id: c.accountId,
     call_direction: c.direction,
-    caller_id_name: c.callerName,
-    caller_id_number: c.from,
-    destination_number: c.to,
+    caller_id_name: ownString(c.callerName),
+    caller_id_number: ownString(c.from),
+    destination_number: ownString(c.to),
     start_time: c.startedAt.toISOString(),
     progress_time: c.progressAt?.toISOString() ?? null,
     answer_time: c.answeredAt?.toISOString() ?? null,
@@ -65,10 +69,10 @@ export function buildCdr(c: CdrInput): CdrRecord {
     hangup_cause_name: c.end.cause.name,
     hangup_source: c.end.source,
     hangup_disposition: c.disposition,
-    sip_call_id: c.sipCallId,
-    sip_user_agent: c.userAgent,
+    sip_call_id: ownString(c.sipCallId),
+    sip_user_agent: ownString(c.userAgent),
     codec: c.codec ?? '',
-    network_addr: c.networkAddr,
+    network_addr: ownString(c.networkAddr),
     context: 'voice-api',
     parent_call_uuid: c.parentCallUuid ?? null,
     bridge_uuid: c.bridgeUuid ?? null,

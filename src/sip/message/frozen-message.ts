@@ -1,3 +1,4 @@
+import { ownString as own, ownOptional } from '../../util/own-string.ts';
 import type { SipMessage } from './message.ts';
 import { Via } from './via.ts';
 
@@ -58,17 +59,4 @@ export class FrozenMessage implements WireMessage {
   toBuffer(): Buffer {
     return this.bytes;
   }
-}
-
-/**
- * A copy of `s` that holds its own characters. A value read from a parsed message may be a
- * slice of the message's whole header text, which it keeps alive as long as it lives itself;
- * V8 copies substrings shorter than 13 characters anyway.
- */
-function own(s: string): string {
-  return s.length < 13 ? s : Buffer.from(s, 'utf8').toString('utf8');
-}
-
-function ownOptional(s: string | null | undefined): string | undefined {
-  return s === null || s === undefined ? undefined : own(s);
 }

@@ -1,4 +1,5 @@
 import type { TimerHandle } from '../../util/clock.ts';
+import { ownOptional } from '../../util/own-string.ts';
 import { SipError } from '../errors.ts';
 import type { SipRequest, SipResponse } from '../message/message.ts';
 import { createResponse } from '../message/response.ts';
@@ -171,7 +172,7 @@ export class InviteServerTransaction extends ServerTransactionBase {
       case 'accepted':
         // Accepted resends nothing (the TU retransmits its 2xx, RFC 6026 8.7): the transaction
         // lingers 64*T1 with only what absorbs retransmissions, not the 2xx and its SDP.
-        this.forgottenTag = this.last?.to.tag;
+        this.forgottenTag = ownOptional(this.last?.to.tag);
         this.last = undefined;
         this.forgetRequest();
         this.timerL = this.setTimer(64 * T1, () => this.onTimerL());

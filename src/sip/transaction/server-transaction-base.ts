@@ -1,3 +1,4 @@
+import { ownOptional } from '../../util/own-string.ts';
 import type { SipError } from '../errors.ts';
 import { FrozenMessage } from '../message/frozen-message.ts';
 import type { SipRequest, SipResponse } from '../message/message.ts';
@@ -81,7 +82,7 @@ export abstract class ServerTransactionBase extends BaseTransaction implements S
     const last = this.last;
     if (!last) return;
     this.frozen = FrozenMessage.of(last);
-    this.forgottenTag = last.to.tag;
+    this.forgottenTag = ownOptional(last.to.tag);
     this.last = undefined;
   }
 

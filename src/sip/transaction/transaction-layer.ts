@@ -1,5 +1,6 @@
 import { type Clock, systemClock } from '../../util/clock.ts';
 import { type Logger, silentLogger } from '../../util/log.ts';
+import { ownString } from '../../util/own-string.ts';
 import { SipError } from '../errors.ts';
 import type { WireMessage } from '../message/frozen-message.ts';
 import type { SipRequest, SipResponse } from '../message/message.ts';
@@ -145,11 +146,13 @@ export class TransactionLayer implements TransactionLayerApi {
       this.receiveCancel(req, source, key, rfc3261);
       return;
     }
+    // The key holds a slice of the request's text; the transaction may linger 32 s after it.
+    const id = ownString(key);
     const tx =
       method === 'INVITE'
-        ? new InviteServerTransaction(this.ctx, key, req, source)
-        : new NonInviteServerTransaction(this.ctx, key, req, source);
-    this.servers.set(key, tx);
+        ? new InviteServerTransaction(this.ctx, id, req, source)
+        : new NonInviteServerTransaction(this.ctx, id, req, source);
+    this.servers.set(id, tx);
     if (tx instanceof InviteServerTransaction) tx.start();
     const core = this.core;
     if (!core) {
