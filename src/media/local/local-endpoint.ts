@@ -83,11 +83,13 @@ export class LocalEndpoint implements MediaEndpoint, MediaTicker {
   private readonly outListeners = new Set<AudioListener>();
   private readonly dtmfListeners = new Set<(e: DtmfEvent) => void>();
   private readonly packetListeners = new Set<PacketListener>();
-  private readonly rfc4733: Rfc4733Receiver;
+  /** Made on the first RFC 4733 packet from the peer. */
+  private rfc4733: Rfc4733Receiver | undefined;
   /** Made on the first audio to listen to: most bridged legs never need it. */
   private detector: InbandDtmfDetector | undefined;
   private readonly onDigit = (e: DtmfEvent): void => this.emitDtmf(e);
-  private readonly dtmfOut = new DtmfSender();
+  /** Made on the first sendDtmf (most legs never send a digit). */
+  private dtmfOut: DtmfSender | undefined;
   private isClosed = false;
   private feedFn: (() => Int16Array | null) | undefined;
   private relaying = false;
@@ -109,7 +111,6 @@ export class LocalEndpoint implements MediaEndpoint, MediaTicker {
     this.idleSilence = deps.options.idleSilence ?? true;
     this.inbandForced = deps.options.inbandDtmf !== undefined;
     this.inband = deps.options.inbandDtmf ?? true;
-    this.rfc4733 = new Rfc4733Receiver({ onDigit: this.onDigit });
     this.session.onRtp = (h, packet, at) => this.receive(h, packet, at);
     this.tick0 = this.clock.currentTick + 1;
     this.lastTick = this.tick0 - 1;
@@ -206,6 +207,7 @@ export class LocalEndpoint implements MediaEndpoint, MediaTicker {
       this.refreshPhase();
       return p.done.then(() => undefined);
     }
+    this.dtmfOut ??= new DtmfSender();
     const sent = this.dtmfOut.enqueue(digits, opts.durationMs);
     this.refreshPhase();
     return sent;
@@ -242,8 +244,8 @@ export class LocalEndpoint implements MediaEndpoint, MediaTicker {
     this.isClosed = true;
     this.removeTicker();
     this.player.stopAll();
-    this.dtmfOut.clear();
-    this.rfc4733.poll(Number.POSITIVE_INFINITY);
+    this.dtmfOut?.clear();
+    this.rfc4733?.poll(Number.POSITIVE_INFINITY);
     this.onClosed(this);
     this.resolveClosed();
     await this.session.close();
@@ -251,7 +253,7 @@ export class LocalEndpoint implements MediaEndpoint, MediaTicker {
 
   /** Whether something local (a prompt, DTMF) owns the outgoing stream, so relayed audio must wait. */
   get localAudioActive(): boolean {
-    return this.player.busy || this.dtmfOut.busy;
+    return this.player.busy || this.dtmfOut?.busy === true;
   }
 
   /** Sends this period's packet, if any (MediaTicker); tells the clock when one went out. */
@@ -259,10 +261,11 @@ export class LocalEndpoint implements MediaEndpoint, MediaTicker {
     this.lastTickMs = nowMs;
     this.lastTick = tick;
     this.session.poll(nowMs);
-    this.rfc4733.poll(nowMs);
+    this.rfc4733?.poll(nowMs);
     if (!this.sendEnabled || !this.session.remote) return;
     const ts = this.tsBase + (tick - this.tick0) * FRAME + this.tsShift;
-    const ev = this.dtmfOut.busy ? this.dtmfOut.next(this.catchUp(ts)) : null;
+    const dtmf = this.dtmfOut;
+    const ev = dtmf?.busy ? dtmf.next(this.catchUp(ts)) : null;
     if (ev) {
       // RFC 4733 2.5.1.1: all packets of an event carry its start timestamp.
       const packet = Buffer.allocUnsafe(RTP_HEADER_BYTES + ev.payload.length);
@@ -388,6 +391,7 @@ export class LocalEndpoint implements MediaEndpoint, MediaTicker {
         }
       }
     } else if (pt === OUR_TE_PT || pt === this.tePt) {
+      this.rfc4733 ??= new Rfc4733Receiver({ onDigit: this.onDigit });
       this.rfc4733.push(
         h.timestamp,
         h.marker,
