@@ -181,23 +181,16 @@ export class CallFlow {
   }
 
   /**
-   * One controller for the steps until a transfer, tied to the call's own signal by one
-   * listener (an AbortSignal.any per verb cost about 10 us and a few weak references each).
-   * Verbs remove the listeners they add, so a long document leaves none behind.
+   * One controller for the steps until a transfer, aborted with the call by its ending hook
+   * (an AbortSignal.any per verb cost about 10 us and a few weak references each; the call's
+   * own signal is not even made unless a verb asks for it). Verbs remove the listeners they
+   * add, so a long document leaves none behind.
    */
   private newStep(): void {
     this.unlinkStep();
     const step = new AbortController();
     setMaxListeners(100, step.signal);
-    const callSignal = this.call.signal;
-    if (callSignal.aborted) {
-      step.abort(callSignal.reason);
-      this.unlinkStep = () => {};
-    } else {
-      const onEnd = (): void => step.abort(callSignal.reason);
-      callSignal.addEventListener('abort', onEnd, { once: true });
-      this.unlinkStep = () => callSignal.removeEventListener('abort', onEnd);
-    }
+    this.unlinkStep = this.call.onEnding((reason) => step.abort(reason));
     this.step = step;
   }
 
@@ -326,7 +319,9 @@ export class CallFlow {
       endpoint: call.endpoint,
       engine: deps.engine,
       signal,
-      callSignal: call.signal,
+      get callSignal() {
+        return call.signal;
+      },
       onLegReplaced: (listener) => {
         const onReplaced = (leg: CallLeg): void => listener(leg.endpoint);
         call.on('leg-replaced', onReplaced);
@@ -368,7 +363,7 @@ export class CallFlow {
             reject: REJECT.rejected,
           });
         });
-        call.signal.addEventListener('abort', () => timer.cancel(), { once: true });
+        call.onEnding(() => timer.cancel());
       },
     };
   }

@@ -192,7 +192,7 @@ export class OutboundCalls {
           detail: `time_limit of ${limit} s reached`,
         });
       });
-      call.signal.addEventListener('abort', () => timer.cancel(), { once: true });
+      call.onEnding(() => timer.cancel());
       if (req.sendDigits && !req.sendOnPreanswer) void this.sendDigits(call, req.sendDigits);
       log.info({ to: dest }, 'outbound call answered');
       const flow = new CallFlow(call, app, this.deps);

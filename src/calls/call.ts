@@ -58,7 +58,9 @@ export class Call extends EventEmitter<CallEvents> {
   answeredAt?: Date;
   endedAt?: Date;
   readonly log: Logger;
-  private readonly abort = new AbortController();
+  /** Made when `signal` is first asked for: the call flow itself hooks in with `onEnding`. */
+  private abortCtl?: AbortController;
+  private endingHooks?: ((reason: Error) => void)[];
   private readonly background = new Set<Promise<unknown>>();
   private ending?: Promise<CallEnd>;
   private endValue?: CallEnd;
@@ -80,8 +82,6 @@ export class Call extends EventEmitter<CallEvents> {
     this.startedAt = options.startedAt ?? new Date();
     if (options.answeredAt) this.answeredAt = options.answeredAt;
     this.log = lazyChild(log, { callUuid: this.uuid });
-    // The running verb, its prompts, background recordings and fetches all listen; each removes itself.
-    setMaxListeners(100, this.abort.signal);
     this.current = leg;
     leg.on('end', this.onLegEnd);
   }
@@ -111,9 +111,36 @@ export class Call extends EventEmitter<CallEvents> {
     return previous;
   }
 
-  /** Aborts when the call ends: every verb and every fetch listens to it. */
+  /** Aborts when the call ends: verbs, prompts, background recordings and fetches listen to it. */
   get signal(): AbortSignal {
-    return this.abort.signal;
+    let ctl = this.abortCtl;
+    if (!ctl) {
+      ctl = new AbortController();
+      // Listeners remove themselves; a long call may have many at once.
+      setMaxListeners(100, ctl.signal);
+      if (this.endValue) ctl.abort(endedReason(this.endValue.cause));
+      this.abortCtl = ctl;
+    }
+    return ctl.signal;
+  }
+
+  /**
+   * Runs `hook` once when the call starts to end, just before `signal` aborts, with the abort
+   * reason (at once if it is ending already); returns what removes it. For the call's own
+   * machinery (its flow's steps): an AbortController and an abort event per call cost more.
+   */
+  onEnding(hook: (reason: Error) => void): () => void {
+    if (this.endValue) {
+      hook(endedReason(this.endValue.cause));
+      return noop;
+    }
+    this.endingHooks ??= [];
+    const hooks = this.endingHooks;
+    hooks.push(hook);
+    return () => {
+      const i = hooks.indexOf(hook);
+      if (i >= 0) hooks.splice(i, 1);
+    };
   }
 
   get answered(): boolean {
@@ -186,12 +213,26 @@ export class Call extends EventEmitter<CallEvents> {
       { cause: end.cause.text, code: end.cause.code, source: end.source, detail: end.detail },
       'call ended',
     );
-    this.abort.abort(endedReason(end.cause));
+    const reason = endedReason(end.cause);
+    const hooks = this.endingHooks;
+    this.endingHooks = undefined;
+    if (hooks) {
+      for (const hook of hooks) {
+        try {
+          hook(reason);
+        } catch (err) {
+          this.log.error({ err }, 'call ending hook failed');
+        }
+      }
+    }
+    this.abortCtl?.abort(reason);
     await this.current.hangup(req.reject ?? { status: 480 });
     this.emit('ended', end);
     return end;
   }
 }
+
+const noop = (): void => {};
 
 /** The abort reason of a call's signal per hangup cause: made once, not a stack per call. */
 const ENDED_REASONS = new Map<string, Error>();
