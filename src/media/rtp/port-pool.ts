@@ -153,11 +153,19 @@ export class RtpPortPool {
     }
     // With every pair live or resting, nothing is left to bind (ports held by other sockets
     // are only found by trying them, as below): no pass over the whole range per call.
-    const fresh = this.reserved.size < this.pairs ? await this.bindNext(type, host, rtcpMux) : undefined;
+    let fresh: PortAllocation | undefined;
+    try {
+      fresh = this.reserved.size < this.pairs ? await this.bindNext(type, host, rtcpMux) : undefined;
+    } catch (err) {
+      // Out of file descriptors while resting pairs hold some: one of them serves instead.
+      if (!isOutOfDescriptors(err) || !this.idle?.size) throw err;
+      this.log.warn({ err }, 'no file descriptor for a new RTP pair; a resting pair is used early');
+    }
     if (fresh) return fresh;
-    // Every pair is live, resting or held by others. A resting pair of this kind goes out
-    // before its rest is over (without reuse the only free pair would be bound again at
-    // once too); one of another kind is closed and its port tried afresh.
+    // Every pair is live, resting or held by others (or no descriptor is left). A resting
+    // pair of this kind goes out before its rest is over (without reuse the only free pair
+    // would be bound again at once too); one of another kind is closed and its port tried
+    // afresh.
     const oldest = this.idle?.takeOldest();
     if (oldest) {
       if (oldest.host === host && (oldest.rtcp === undefined) === rtcpMux) return this.reuse(oldest);
@@ -280,6 +288,12 @@ export class RtpPortPool {
       this.log.debug({ err, size: this.bufferSize }, 'cannot set rtp socket buffer size');
     }
   }
+}
+
+/** EMFILE (this process) or ENFILE (the system): no socket can be made until one is closed. */
+function isOutOfDescriptors(err: unknown): boolean {
+  const code = err instanceof Error ? (err as NodeJS.ErrnoException).code : undefined;
+  return code === 'EMFILE' || code === 'ENFILE';
 }
 
 function isAddressInUse(err: unknown): boolean {
