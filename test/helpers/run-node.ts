@@ -1,15 +1,16 @@
 import { spawn } from 'node:child_process';
 
 /**
- * Runs Node with `args` without blocking this process (a server the child talks to may live
- * here) and resolves with its exit code and its stdout and stderr together.
+ * Runs `command` with `args` without blocking this process (a server the child talks to may
+ * live here) and resolves with its exit code and its stdout and stderr together.
  */
-export function runNode(
+export function runProcess(
+  command: string,
   args: string[],
   opts: { cwd?: string } = {},
 ): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, opts.cwd ? { cwd: opts.cwd } : {});
+    const child = spawn(command, args, opts.cwd ? { cwd: opts.cwd } : {});
     let out = '';
     child.stdout.on('data', (c) => {
       out += c;
@@ -19,4 +20,12 @@ export function runNode(
     });
     child.on('close', (code) => resolve({ code, out }));
   });
+}
+
+/** Runs Node with `args` (see runProcess). */
+export function runNode(
+  args: string[],
+  opts: { cwd?: string } = {},
+): Promise<{ code: number | null; out: string }> {
+  return runProcess(process.execPath, args, opts);
 }

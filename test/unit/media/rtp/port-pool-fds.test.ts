@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { runProcess } from '../../../helpers/run-node.ts';
 
 const POOL = fileURLToPath(new URL('../../../../src/media/rtp/port-pool.ts', import.meta.url));
 
@@ -35,34 +35,21 @@ await pool.close();
 console.log(JSON.stringify({ n, first, resting, again, second: second ?? null, reused: pool.reused }));
 `;
 
-function runLimited(script: string, args: string[]): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    // The limit applies to the child only (ulimit in its own shell, then exec).
-    const child = spawn('bash', [
-      '-c',
-      'ulimit -n 80 && exec "$0" --import tsx "$@"',
-      process.execPath,
-      script,
-      ...args,
-    ]);
-    let out = '';
-    child.stdout.on('data', (c) => {
-      out += c;
-    });
-    child.stderr.on('data', (c) => {
-      out += c;
-    });
-    child.on('close', (code) => resolve({ code, out }));
-  });
-}
-
 test('out of file descriptors while pairs rest: a resting pair is handed out instead of failing the call', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'patchbay-fds-'));
   try {
     const script = join(dir, 'child.mjs');
     writeFileSync(script, CHILD);
     const low = 40000 + 2 * Math.floor(Math.random() * 4000);
-    const { code, out } = await runLimited(script, [POOL, String(low)]);
+    // The limit applies to the child only (ulimit in its own shell, then exec).
+    const { code, out } = await runProcess('bash', [
+      '-c',
+      'ulimit -n 80 && exec "$0" --import tsx "$@"',
+      process.execPath,
+      script,
+      POOL,
+      String(low),
+    ]);
     assert.equal(code, 0, out);
     const r = JSON.parse(out.trim().split('\n').pop() as string);
     assert.equal(r.first, 'EMFILE', 'the limit was reached');
